@@ -1,7 +1,22 @@
 //! The Plancheck host: loads building models, runs rule packs in a sandbox,
 //! and reports findings. The `plancheck` binary is a thin shell over this
 //! library.
+//!
+//! Modules, one concern each:
+//! * [`input`]: IFC and JSON models → [`plancheck_model::Model`].
+//! * [`sandbox`]: the wasmtime engine, limits and per-call stores.
+//! * [`bindings`]: the contract's host bindings and conversions.
+//! * [`packs`]: the compile cache and the registry of installed packs.
+//! * [`check`]: running packs over a model.
+//! * [`report`]: tables and JSON.
+//! * [`cli`]: the command line.
 
 #![warn(missing_docs)]
 
+pub mod bindings;
+pub mod check;
+pub mod cli;
 pub mod input;
+pub mod packs;
+pub mod report;
+pub mod sandbox;

@@ -234,10 +234,7 @@ impl Model {
                     e.id, e.class
                 ));
                 // keep the first
-                let first = elements
-                    .iter()
-                    .position(|x| x.id == e.id)
-                    .expect("present");
+                let first = elements.iter().position(|x| x.id == e.id).expect("present");
                 by_id.insert(e.id.clone(), first as u32);
             }
             let key = e.class.to_ascii_uppercase();
@@ -415,7 +412,10 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1].attributes[0].as_ref().unwrap().as_length(), Some(0.7));
+        assert_eq!(
+            rows[1].attributes[0].as_ref().unwrap().as_length(),
+            Some(0.7)
+        );
         assert_eq!(rows[1].attributes[1], None);
         assert_eq!(rows[0].properties[0], Some(Value::Boolean(true)));
         assert_eq!(rows[0].properties[1], None);
@@ -432,7 +432,11 @@ mod tests {
         .unwrap();
         assert_eq!(m.warnings().len(), 1);
         assert_eq!(
-            m.get("d1").unwrap().attribute("OverallWidth").unwrap().as_length(),
+            m.get("d1")
+                .unwrap()
+                .attribute("OverallWidth")
+                .unwrap()
+                .as_length(),
             Some(0.9)
         );
     }

@@ -1,0 +1,136 @@
+//! Running packs over a model: the library core behind `plancheck check`
+//! (and, later, the HTTP and WebSocket handlers).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plancheck_model::{CheckOptions, Finding, Model, Outcome};
+use serde::Serialize;
+
+use crate::packs::Pack;
+use crate::sandbox::Sandbox;
+
+/// The result of one pack on one model.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackReport {
+    /// Pack id.
+    pub pack: String,
+    /// Pack version.
+    pub version: String,
+    /// Code and edition, e.g. `IBC 2021`.
+    pub code: String,
+    /// SHA-256 of the component.
+    pub digest: String,
+    /// Findings, when the pack ran.
+    pub findings: Vec<Finding>,
+    /// Why the pack could not check, when it failed (the other packs' results stand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Time spent, milliseconds.
+    pub millis: f64,
+}
+
+/// The result of checking a model against packs.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// IFC schema of the model.
+    pub schema: String,
+    /// How many elements the model has.
+    pub elements: usize,
+    /// Warnings raised while reading the model.
+    pub model_warnings: Vec<String>,
+    /// One entry per pack, in the order asked.
+    pub packs: Vec<PackReport>,
+}
+
+impl CheckReport {
+    /// Number of findings with this outcome across all packs.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.packs
+            .iter()
+            .flat_map(|p| &p.findings)
+            .filter(|f| f.outcome == outcome)
+            .count()
+    }
+
+    /// Whether any pack failed to check.
+    pub fn has_errors(&self) -> bool {
+        self.packs.iter().any(|p| p.error.is_some())
+    }
+}
+
+/// Per-pack options: `rules` applies to every pack (each pack gets the ids
+/// it knows), `parameters` are keyed `pack-id.name`.
+pub fn options_for(pack: &Pack, rules: &[String], parameters: &[(String, String)]) -> CheckOptions {
+    let known: Vec<&str> = pack.manifest.rules.iter().map(|r| r.id.as_str()).collect();
+    let prefix = format!("{}.", pack.manifest.id);
+    CheckOptions {
+        rules: rules
+            .iter()
+            .filter(|r| known.contains(&r.as_str()))
+            .cloned()
+            .collect(),
+        parameters: parameters
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_string(), v.clone())))
+            .collect(),
+    }
+}
+
+/// Runs each pack on the model, in parallel, each in its own sandboxed
+/// instance. A failing pack becomes an error entry; the rest still run.
+pub fn run(
+    sandbox: &Sandbox,
+    packs: &[Arc<Pack>],
+    model: Arc<Model>,
+    rules: &[String],
+    parameters: &[(String, String)],
+) -> CheckReport {
+    let reports: Vec<PackReport> = std::thread::scope(|s| {
+        let handles: Vec<_> = packs
+            .iter()
+            .map(|pack| {
+                let model = model.clone();
+                s.spawn(move || {
+                    let t = Instant::now();
+                    let opts = options_for(pack, rules, parameters);
+                    let span = tracing::info_span!("pack.check", pack = %pack.manifest.id, version = %pack.manifest.version);
+                    let _g = span.enter();
+                    let (res, _stats) = sandbox.check(&pack.code, model, &opts);
+                    report(pack, res.map_err(|e| e.to_string()), t.elapsed())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(packs)
+            .map(|(h, pack)| {
+                h.join().unwrap_or_else(|_| {
+                    report(pack, Err("host thread panicked".into()), Duration::ZERO)
+                })
+            })
+            .collect()
+    });
+    CheckReport {
+        schema: model.schema().to_string(),
+        elements: model.elements().len(),
+        model_warnings: model.warnings().to_vec(),
+        packs: reports,
+    }
+}
+
+fn report(pack: &Pack, res: Result<Vec<Finding>, String>, took: Duration) -> PackReport {
+    let (findings, error) = match res {
+        Ok(f) => (f, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    PackReport {
+        pack: pack.manifest.id.clone(),
+        version: pack.manifest.version.clone(),
+        code: format!("{} {}", pack.manifest.code, pack.manifest.edition),
+        digest: pack.code.digest().to_string(),
+        findings,
+        error,
+        millis: took.as_secs_f64() * 1000.0,
+    }
+}

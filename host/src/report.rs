@@ -1,0 +1,203 @@
+//! Rendering check results and pack lists as tables (people) and JSON
+//! (machines; field names documented in docs/cli.md and kept stable).
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use plancheck_model::{Finding, Model, Outcome};
+use serde_json::json;
+
+use crate::check::CheckReport;
+use crate::packs::registry::LoadFailure;
+use crate::packs::Pack;
+
+/// Version of the JSON output format.
+pub const JSON_FORMAT_VERSION: &str = "1";
+
+fn summary(rep: &CheckReport) -> serde_json::Value {
+    json!({
+        "violation": rep.count(Outcome::Violation),
+        "warning": rep.count(Outcome::Warning),
+        "not-assessable": rep.count(Outcome::NotAssessable),
+        "pass": rep.count(Outcome::Pass),
+        "pack-errors": rep.packs.iter().filter(|p| p.error.is_some()).count(),
+    })
+}
+
+/// The check result as JSON.
+pub fn check_json(model_file: &str, rep: &CheckReport) -> String {
+    let v = json!({
+        "format": JSON_FORMAT_VERSION,
+        "model": {
+            "file": model_file,
+            "schema": rep.schema,
+            "elements": rep.elements,
+            "warnings": rep.model_warnings,
+        },
+        "packs": rep.packs,
+        "summary": summary(rep),
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+fn severity(o: Outcome) -> u8 {
+    match o {
+        Outcome::Violation => 0,
+        Outcome::Warning => 1,
+        Outcome::NotAssessable => 2,
+        Outcome::Pass => 3,
+    }
+}
+
+fn element_label(model: &Model, f: &Finding) -> String {
+    f.elements
+        .iter()
+        .map(|id| match model.get(id).and_then(|e| e.name.as_deref()) {
+            Some(n) => format!("{n} ({id})"),
+            None => id.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The check result as a readable table.
+pub fn check_table(model_file: &str, rep: &CheckReport, model: &Model) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Model {model_file}: {}, {} elements",
+        rep.schema, rep.elements
+    );
+    for w in rep.model_warnings.iter().take(10) {
+        let _ = writeln!(s, "  model warning: {w}");
+    }
+    if rep.model_warnings.len() > 10 {
+        let _ = writeln!(
+            s,
+            "  ... {} more model warnings",
+            rep.model_warnings.len() - 10
+        );
+    }
+    for p in &rep.packs {
+        let _ = writeln!(s, "\n{} {} ({})", p.pack, p.version, p.code);
+        if let Some(e) = &p.error {
+            let _ = writeln!(s, "  ERROR: {e}");
+            continue;
+        }
+        if p.findings.is_empty() {
+            let _ = writeln!(
+                s,
+                "  no findings (nothing this pack checks is in the model)"
+            );
+            continue;
+        }
+        let mut fs: Vec<&Finding> = p.findings.iter().collect();
+        fs.sort_by_key(|f| (severity(f.outcome), f.rule.clone()));
+        let rows: Vec<[String; 5]> = fs
+            .iter()
+            .map(|f| {
+                [
+                    f.outcome.to_string(),
+                    f.rule.clone(),
+                    f.citation.to_string(),
+                    element_label(model, f),
+                    f.message.clone(),
+                ]
+            })
+            .collect();
+        let head = ["OUTCOME", "RULE", "CITATION", "ELEMENT", "MESSAGE"];
+        let mut w = [0usize; 4];
+        for r in rows.iter().map(|r| r.each_ref().map(|c| c.chars().count())) {
+            for i in 0..4 {
+                w[i] = w[i].max(r[i]);
+            }
+        }
+        for (i, h) in head.iter().take(4).enumerate() {
+            w[i] = w[i].max(h.len());
+        }
+        let line = |s: &mut String, r: [&str; 5]| {
+            let _ = writeln!(
+                s,
+                "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3]
+            );
+        };
+        line(&mut s, head);
+        for r in &rows {
+            line(&mut s, r.each_ref().map(String::as_str));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nSummary: {} violations, {} warnings, {} not assessable, {} passed; {} pack(s){}",
+        rep.count(Outcome::Violation),
+        rep.count(Outcome::Warning),
+        rep.count(Outcome::NotAssessable),
+        rep.count(Outcome::Pass),
+        rep.packs.len(),
+        match rep.packs.iter().filter(|p| p.error.is_some()).count() {
+            0 => String::new(),
+            n => format!(", {n} failed"),
+        }
+    );
+    s
+}
+
+/// Installed packs as JSON.
+pub fn packs_json(packs: &[Arc<Pack>], failures: &[LoadFailure]) -> String {
+    let v = json!({
+        "format": JSON_FORMAT_VERSION,
+        "packs": packs.iter().map(|p| json!({
+            "manifest": p.manifest,
+            "digest": p.code.digest(),
+            "path": p.path.display().to_string(),
+        })).collect::<Vec<_>>(),
+        "failures": failures.iter().map(|f| json!({
+            "path": f.path.display().to_string(),
+            "error": f.error.to_string(),
+        })).collect::<Vec<_>>(),
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+/// Installed packs as a table.
+pub fn packs_table(packs: &[Arc<Pack>], failures: &[LoadFailure]) -> String {
+    let mut s = String::new();
+    if packs.is_empty() {
+        let _ = writeln!(s, "No packs installed.");
+    }
+    for p in packs {
+        let m = &p.manifest;
+        let _ = writeln!(
+            s,
+            "{} {} — {} ({} {}, jurisdiction {}, contract {})",
+            m.id, m.version, m.name, m.code, m.edition, m.jurisdiction, m.contract
+        );
+        let _ = writeln!(s, "  digest sha256:{}", p.code.digest());
+        for r in &m.rules {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:<28} {}",
+                r.id,
+                r.citation.to_string(),
+                r.title
+            );
+        }
+    }
+    for f in failures {
+        let _ = writeln!(s, "NOT LOADED {}: {}", f.path.display(), f.error);
+    }
+    s
+}

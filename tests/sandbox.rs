@@ -1,0 +1,202 @@
+//! Hostile plugins, as real components built here, against the real
+//! sandbox: each misbehaviour is a clear error for that plugin, and the same
+//! host then checks a good model correctly.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plancheck::sandbox::{PackCode, PluginError, Sandbox, SandboxConfig};
+use plancheck_e2e::{build_components, doors_model};
+use plancheck_model::{CheckOptions, Outcome};
+
+fn sandbox() -> Sandbox {
+    Sandbox::new(SandboxConfig {
+        cpu_time: Duration::from_millis(500),
+        memory_bytes: 64 << 20,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
+}
+
+fn load(sb: &Sandbox, package: &str) -> Result<PackCode, PluginError> {
+    let path = build_components(&[package]).remove(0);
+    sb.load_pack(package, &std::fs::read(&path).unwrap(), None)
+}
+
+fn mode(m: &str) -> CheckOptions {
+    CheckOptions {
+        rules: vec![],
+        parameters: vec![("mode".into(), m.into())],
+    }
+}
+
+/// The good path on the same sandbox: one pass finding per door.
+fn assert_still_good(sb: &Sandbox, code: &PackCode) {
+    let model = Arc::new(doors_model(3));
+    let (res, _) = sb.check(code, model, &CheckOptions::default());
+    let findings = res.expect("good check after a hostile one");
+    assert_eq!(findings.len(), 3);
+    assert!(findings.iter().all(|f| f.outcome == Outcome::Pass));
+    let mut ids: Vec<_> = findings.iter().map(|f| f.elements[0].clone()).collect();
+    ids.sort();
+    assert_eq!(ids, ["door-0", "door-1", "door-2"]);
+}
+
+#[test]
+fn hostile_behaviour_is_a_clear_error_and_the_host_carries_on() {
+    build_components(&["hostile-pack", "wrong-import", "wrong-version"]);
+    let sb = sandbox();
+    let code = load(&sb, "hostile-pack").expect("hostile pack loads");
+    assert_still_good(&sb, &code);
+
+    type Case = (&'static str, fn(&PluginError) -> bool, &'static str);
+    let cases: [Case; 6] = [
+        (
+            "loop",
+            |e| matches!(e, PluginError::CpuTime { .. }),
+            "CPU time limit",
+        ),
+        (
+            "memory",
+            |e| matches!(e, PluginError::Memory { .. }),
+            "memory limit of 64 MiB",
+        ),
+        (
+            "stack",
+            |e| matches!(e, PluginError::StackOverflow { .. }),
+            "overflowed its stack",
+        ),
+        (
+            "panic",
+            |e| matches!(e, PluginError::Panic { .. }),
+            "rule table corrupted: expected 3 limits, found 2",
+        ),
+        (
+            "trap",
+            |e| matches!(e, PluginError::Trap { .. }),
+            "trapped in `check`",
+        ),
+        (
+            "error",
+            |e| matches!(e, PluginError::Pack { .. }),
+            "mode `error` asked for an error",
+        ),
+    ];
+    for (m, is_kind, text) in cases {
+        let t = Instant::now();
+        let (res, _) = sb.check(&code, Arc::new(doors_model(3)), &mode(m));
+        let err = res.expect_err(m);
+        let msg = err.to_string();
+        println!("{m}: {msg} ({:?})", t.elapsed());
+        assert!(is_kind(&err), "mode {m}: wrong error kind: {err:?}");
+        assert!(
+            msg.contains(text),
+            "mode {m}: message `{msg}` lacks `{text}`"
+        );
+        assert!(
+            msg.starts_with("hostile-pack:"),
+            "mode {m}: message must name the plugin: {msg}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "mode {m} took {:?}",
+            t.elapsed()
+        );
+        assert_still_good(&sb, &code);
+    }
+}
+
+#[test]
+fn an_import_the_host_does_not_provide_is_named() {
+    let sb = sandbox();
+    let err = load(&sb, "wrong-import").expect_err("must be refused");
+    assert!(matches!(err, PluginError::MissingImport { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("evil:net/socket"), "{msg}");
+    assert!(msg.contains("does not provide"), "{msg}");
+    let good = load(&sb, "hostile-pack").expect("good pack still loads");
+    assert_still_good(&sb, &good);
+}
+
+#[test]
+fn an_unsupported_contract_version_names_both_versions() {
+    let sb = sandbox();
+    let err = load(&sb, "wrong-version").expect_err("must be refused");
+    assert!(
+        matches!(err, PluginError::ContractVersion { .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("plancheck:plugin@0.9.0"), "{msg}");
+    assert!(msg.contains("plancheck:plugin@0.1.0"), "{msg}");
+    let good = load(&sb, "hostile-pack").expect("good pack still loads");
+    assert_still_good(&sb, &good);
+}
+
+#[test]
+fn bytes_that_are_not_a_component_are_refused() {
+    let sb = sandbox();
+    let err = sb
+        .load_pack("junk.wasm", b"\0asm\x01\0\0\0garbage", None)
+        .expect_err("junk refused");
+    assert!(matches!(err, PluginError::Invalid { .. }), "{err:?}");
+    assert!(err
+        .to_string()
+        .starts_with("junk.wasm: not a valid WebAssembly component"));
+    let err = sb
+        .load_pack("text.wasm", b"hello", None)
+        .expect_err("text refused");
+    assert!(matches!(err, PluginError::Invalid { .. }), "{err:?}");
+}
+
+#[test]
+fn a_looping_pack_does_not_hold_up_a_good_one() {
+    let sb = Arc::new(sandbox());
+    let code = Arc::new(load(&sb, "hostile-pack").unwrap());
+    let (sb2, code2) = (sb.clone(), code.clone());
+    let looping =
+        std::thread::spawn(move || sb2.check(&code2, Arc::new(doors_model(1)), &mode("loop")).0);
+    // While the loop burns its budget, good checks complete.
+    std::thread::sleep(Duration::from_millis(50));
+    let t = Instant::now();
+    assert_still_good(&sb, &code);
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "good check waited {:?}",
+        t.elapsed()
+    );
+    let res = looping.join().unwrap();
+    assert!(matches!(res, Err(PluginError::CpuTime { .. })));
+}
+
+#[test]
+fn compiled_packs_are_cached_on_disk_and_a_corrupt_artifact_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SandboxConfig {
+        cache_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
+    };
+    let path = build_components(&["hostile-pack"]).remove(0);
+    let bytes = std::fs::read(&path).unwrap();
+    let sb = Sandbox::new(cfg.clone()).unwrap();
+    let first = sb.load_pack("hostile-pack", &bytes, None).unwrap();
+    let artifact = plancheck::packs::compile_cache::artifact_path(&sb, first.digest()).unwrap();
+    assert!(artifact.exists(), "artifact written");
+    let written = std::fs::metadata(&artifact).unwrap().modified().unwrap();
+    drop(sb);
+
+    // A new engine (a restart) loads the artifact instead of compiling.
+    let sb = Sandbox::new(cfg.clone()).unwrap();
+    let second = sb.load_pack("hostile-pack", &bytes, None).unwrap();
+    assert_eq!(
+        std::fs::metadata(&artifact).unwrap().modified().unwrap(),
+        written
+    );
+    assert_still_good(&sb, &second);
+
+    // A corrupt artifact is discarded and rebuilt, not trusted.
+    std::fs::write(&artifact, b"not a compiled component").unwrap();
+    let third = sb.load_pack("hostile-pack", &bytes, None).unwrap();
+    assert_still_good(&sb, &third);
+    assert!(std::fs::read(&artifact).unwrap().len() > 1000);
+}
