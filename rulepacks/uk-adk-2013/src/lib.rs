@@ -1,0 +1,1 @@
+//! Rule pack uk-adk-2013 (being written).

@@ -1,0 +1,1 @@
+//! Rule pack us-ibc-2021 (being written).

@@ -1,0 +1,1 @@
+//! Rule pack us-irc-2021 (being written).
