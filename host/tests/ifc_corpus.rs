@@ -16,7 +16,8 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     for entry in entries {
         let path = entry.expect("directory entry").path();
         if path.is_dir() {
@@ -66,7 +67,9 @@ fn every_corpus_file_loads_without_panicking() {
                     }
                 }
             }
-            Ok(Err(e)) if e.kind() == InputErrorKind::Internal => panics.push(format!("{}: {e}", path.display())),
+            Ok(Err(e)) if e.kind() == InputErrorKind::Internal => {
+                panics.push(format!("{}: {e}", path.display()))
+            }
             Ok(Err(e)) => errors.push(e.to_string()),
             Err(p) => {
                 let what = p
@@ -94,7 +97,11 @@ fn every_corpus_file_loads_without_panicking() {
     for p in &panics {
         println!("  PANIC: {p}");
     }
-    assert!(panics.is_empty(), "{} file(s) panicked: {panics:#?}", panics.len());
+    assert!(
+        panics.is_empty(),
+        "{} file(s) panicked: {panics:#?}",
+        panics.len()
+    );
     assert_eq!(
         files.len(),
         EXPECTED_FILES,

@@ -74,11 +74,23 @@ fn door_file(units: &str, width: &str, pset_width: &str, area: &str, angle: &str
 #[test]
 fn millimetre_metre_and_foot_files_give_the_same_si_values() {
     let files = [
-        ("mm", door_file(MILLIMETRE, "900.", "900.", "1.89", "1.5707963267949")),
-        ("m", door_file(METRE, "0.9", "0.9", "1.89", "1.5707963267949")),
+        (
+            "mm",
+            door_file(MILLIMETRE, "900.", "900.", "1.89", "1.5707963267949"),
+        ),
+        (
+            "m",
+            door_file(METRE, "0.9", "0.9", "1.89", "1.5707963267949"),
+        ),
         (
             "ft",
-            door_file(FOOT, "2.952755905511811", "2.952755905511811", "20.3438", "90."),
+            door_file(
+                FOOT,
+                "2.952755905511811",
+                "2.952755905511811",
+                "20.3438",
+                "90.",
+            ),
         ),
     ];
     for (label, text) in files {
@@ -87,20 +99,40 @@ fn millimetre_metre_and_foot_files_give_the_same_si_values() {
         let id = "1hqIFTRjfV6AWq_bMtnZwI";
         assert!(close(length(&m, id, "OverallWidth"), 0.9), "{label}");
         let door = m.get(id).unwrap();
-        assert_eq!(door.attributes.iter().find(|a| a.name == "OverallWidth").unwrap().data_type, "IfcPositiveLengthMeasure");
+        assert_eq!(
+            door.attributes
+                .iter()
+                .find(|a| a.name == "OverallWidth")
+                .unwrap()
+                .data_type,
+            "IfcPositiveLengthMeasure"
+        );
         let w = door.property("Pset_Test", "Width").unwrap();
         assert!(close(w.as_length().unwrap(), 0.9), "{label}: {w:?}");
         let a = door.property("Qto_DoorBaseQuantities", "Area").unwrap();
-        let Value::Measure(a) = a else { panic!("{a:?}") };
+        let Value::Measure(a) = a else {
+            panic!("{a:?}")
+        };
         assert_eq!(a.kind, MeasureKind::Area);
         assert!((a.si - 1.89).abs() < 1e-4, "{label}: {}", a.si);
         let Some(Value::Measure(angle)) = door.property("Pset_Test", "SwingAngle") else {
             panic!()
         };
         assert_eq!(angle.kind, MeasureKind::PlaneAngle);
-        assert!((angle.si - std::f64::consts::FRAC_PI_2).abs() < 1e-9, "{label}: {}", angle.si);
-        let set = door.property_sets.iter().find(|s| s.name == "Pset_Test").unwrap();
-        assert_eq!(set.get("Width").unwrap().data_type, "IfcPositiveLengthMeasure");
+        assert!(
+            (angle.si - std::f64::consts::FRAC_PI_2).abs() < 1e-9,
+            "{label}: {}",
+            angle.si
+        );
+        let set = door
+            .property_sets
+            .iter()
+            .find(|s| s.name == "Pset_Test")
+            .unwrap();
+        assert_eq!(
+            set.get("Width").unwrap().data_type,
+            "IfcPositiveLengthMeasure"
+        );
         assert_eq!(set.kind, SetKind::PropertySet);
     }
 }
@@ -109,12 +141,18 @@ fn millimetre_metre_and_foot_files_give_the_same_si_values() {
 fn centimetre_prefix_and_missing_units() {
     let cm = "#100=IFCUNITASSIGNMENT((#101));\n#101=IFCSIUNIT(*,.LENGTHUNIT.,.CENTI.,.METRE.);";
     let m = load(&door_file(cm, "90.", "90.", "1.", "0."));
-    assert!(close(length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"), 0.9));
+    assert!(close(
+        length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"),
+        0.9
+    ));
 
     // no IfcUnitAssignment at all: metres, with a warning
     let text = door_file(METRE, "0.9", "0.9", "1.", "0.").replace(",#100);", ",$);");
     let m = load(&text);
-    assert!(close(length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"), 0.9));
+    assert!(close(
+        length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"),
+        0.9
+    ));
     assert!(
         m.warnings().iter().any(|w| w.contains("declares no units")),
         "{:?}",
@@ -141,19 +179,52 @@ fn ifc2x3_base_quantities_and_schema_attribute_names() {
     let space = m.get("2Uy1Oq3uHAhAUC6D6nAaYq").unwrap();
     assert_eq!(space.class, "IfcSpace");
     let set = &space.property_sets[0];
-    assert_eq!((set.name.as_str(), set.kind), ("BaseQuantities", SetKind::QuantitySet));
-    assert!(close(space.property("BaseQuantities", "Height").unwrap().as_length().unwrap(), 2.7));
+    assert_eq!(
+        (set.name.as_str(), set.kind),
+        ("BaseQuantities", SetKind::QuantitySet)
+    );
+    assert!(close(
+        space
+            .property("BaseQuantities", "Height")
+            .unwrap()
+            .as_length()
+            .unwrap(),
+        2.7
+    ));
     assert_eq!(set.get("Height").unwrap().data_type, "IfcLengthMeasure");
     assert_eq!(set.get("NetFloorArea").unwrap().data_type, "IfcAreaMeasure");
-    assert!(close(space.property("*", "GrossVolume").unwrap().as_f64().unwrap(), 33.75));
-    assert_eq!(space.attribute("InteriorOrExteriorSpace"), Some(&Value::Text("INTERNAL".into())));
-    assert_eq!(space.attribute("LongName"), Some(&Value::Text("Office 101".into())));
+    assert!(close(
+        space
+            .property("*", "GrossVolume")
+            .unwrap()
+            .as_f64()
+            .unwrap(),
+        33.75
+    ));
+    assert_eq!(
+        space.attribute("InteriorOrExteriorSpace"),
+        Some(&Value::Text("INTERNAL".into()))
+    );
+    assert_eq!(
+        space.attribute("LongName"),
+        Some(&Value::Text("Office 101".into()))
+    );
 
     let flight = m.get("3Fg0IOxA1Aq8fO8AzvyAFr").unwrap();
     assert_eq!(flight.attribute("NumberOfRiser"), Some(&Value::Integer(16)));
-    assert_eq!(flight.attribute("NumberOfRisers"), None, "IFC2X3 spells it NumberOfRiser");
-    assert!(close(length(&m, "3Fg0IOxA1Aq8fO8AzvyAFr", "RiserHeight"), 0.175));
-    assert!(close(length(&m, "3Fg0IOxA1Aq8fO8AzvyAFr", "TreadLength"), 0.28));
+    assert_eq!(
+        flight.attribute("NumberOfRisers"),
+        None,
+        "IFC2X3 spells it NumberOfRiser"
+    );
+    assert!(close(
+        length(&m, "3Fg0IOxA1Aq8fO8AzvyAFr", "RiserHeight"),
+        0.175
+    ));
+    assert!(close(
+        length(&m, "3Fg0IOxA1Aq8fO8AzvyAFr", "TreadLength"),
+        0.28
+    ));
     // class queries follow the IFC2X3 hierarchy
     assert_eq!(m.count("IfcBuildingElement"), 1);
     assert_eq!(m.count("IfcSpatialStructureElement"), 1);
@@ -184,8 +255,19 @@ fn ifc4_stair_flight_and_qto_sets() {
     let f = m.get("3Fg0IOxA1Aq8fO8AzvyAFr").unwrap();
     assert_eq!(f.attribute("NumberOfRisers"), Some(&Value::Integer(16)));
     assert_eq!(f.predefined_type.as_deref(), Some("STRAIGHT"));
-    assert!(close(f.property("Qto_StairFlightBaseQuantities", "Length").unwrap().as_length().unwrap(), 4.2));
-    assert_eq!(f.property("Qto_StairFlightBaseQuantities", "Risers").unwrap().as_count(), Some(16));
+    assert!(close(
+        f.property("Qto_StairFlightBaseQuantities", "Length")
+            .unwrap()
+            .as_length()
+            .unwrap(),
+        4.2
+    ));
+    assert_eq!(
+        f.property("Qto_StairFlightBaseQuantities", "Risers")
+            .unwrap()
+            .as_count(),
+        Some(16)
+    );
     let p = |n: &str| f.property("Pset_StairFlightCommon", n).cloned();
     assert_eq!(p("NumberOfRiser").unwrap().as_count(), Some(16));
     assert!(close(p("RiserHeight").unwrap().as_length().unwrap(), 0.175));
@@ -194,8 +276,15 @@ fn ifc4_stair_flight_and_qto_sets() {
     assert_eq!(p("Material"), Some(Value::Text("CONCRETE".into())));
     assert_eq!(p("Range"), None, "bounded values are skipped");
     assert_eq!(p("Note"), Some(Value::Text("ok".into())));
-    let set = f.property_sets.iter().find(|s| s.name == "Pset_StairFlightCommon").unwrap();
-    assert_eq!(set.get("NumberOfRiser").unwrap().data_type, "IfcCountMeasure");
+    let set = f
+        .property_sets
+        .iter()
+        .find(|s| s.name == "Pset_StairFlightCommon")
+        .unwrap();
+    assert_eq!(
+        set.get("NumberOfRiser").unwrap().data_type,
+        "IfcCountMeasure"
+    );
     assert_eq!(set.get("FireExit").unwrap().data_type, "IfcLogical");
     assert_eq!(set.get("Note").unwrap().data_type, "IfcText");
 }
@@ -223,20 +312,47 @@ fn type_property_sets_are_inherited_and_occurrence_values_win() {
     let m = load(&text);
     assert!(m.warnings().is_empty(), "{:?}", m.warnings());
     let d1 = m.get("1hqIFTRjfV6AWq_bMtnZwI").unwrap();
-    assert_eq!(d1.property("Pset_DoorCommon", "IsExternal"), Some(&Value::Boolean(true)));
-    assert_eq!(d1.property("Pset_DoorCommon", "FireRating"), Some(&Value::Text("EI30".into())));
+    assert_eq!(
+        d1.property("Pset_DoorCommon", "IsExternal"),
+        Some(&Value::Boolean(true))
+    );
+    assert_eq!(
+        d1.property("Pset_DoorCommon", "FireRating"),
+        Some(&Value::Text("EI30".into()))
+    );
     assert_eq!(d1.property("*", "IsExternal"), Some(&Value::Boolean(true)));
     assert_eq!(
         d1.property("Pset_ManufacturerTypeInformation", "Manufacturer"),
         Some(&Value::Text("ACME".into()))
     );
-    assert_eq!(d1.property_sets.iter().filter(|s| s.name == "Pset_DoorCommon").count(), 1);
-    assert_eq!(d1.predefined_type.as_deref(), Some("DOOR"), "NOTDEFINED resolves through the type");
+    assert_eq!(
+        d1.property_sets
+            .iter()
+            .filter(|s| s.name == "Pset_DoorCommon")
+            .count(),
+        1
+    );
+    assert_eq!(
+        d1.predefined_type.as_deref(),
+        Some("DOOR"),
+        "NOTDEFINED resolves through the type"
+    );
     let d2 = m.get("2hqIFTRjfV6AWq_bMtnZwI").unwrap();
-    assert_eq!(d2.predefined_type.as_deref(), Some("Revolving"), "USERDEFINED reads ObjectType");
-    assert_eq!(d2.property("Pset_DoorCommon", "IsExternal"), Some(&Value::Boolean(false)));
+    assert_eq!(
+        d2.predefined_type.as_deref(),
+        Some("Revolving"),
+        "USERDEFINED reads ObjectType"
+    );
+    assert_eq!(
+        d2.property("Pset_DoorCommon", "IsExternal"),
+        Some(&Value::Boolean(false))
+    );
     let d3 = m.get("3hqIFTRjfV6AWq_bMtnZwI").unwrap();
-    assert_eq!(d3.predefined_type.as_deref(), Some("DOOR"), "missing resolves through the type");
+    assert_eq!(
+        d3.predefined_type.as_deref(),
+        Some("DOOR"),
+        "missing resolves through the type"
+    );
     let ty = m.get("0A7gE3xTz8GhM5l9vYq0bB").unwrap();
     assert_eq!(ty.class, "IfcDoorType");
     assert_eq!(ty.object_type.as_deref(), Some("Sliding panel"));
@@ -272,16 +388,35 @@ fn storeys_and_spaces_through_containment_and_aggregation() {
     assert_eq!(m.warnings().len(), 1, "{:?}", m.warnings());
     assert!(m.warnings()[0].contains("#99"), "{}", m.warnings()[0]);
     assert!(m.warnings()[0].starts_with("t.ifc:"), "{}", m.warnings()[0]);
-    let storeys: Vec<_> = m.storeys().iter().map(|s| (s.name.as_deref().unwrap(), s.elevation)).collect();
+    let storeys: Vec<_> = m
+        .storeys()
+        .iter()
+        .map(|s| (s.name.as_deref().unwrap(), s.elevation))
+        .collect();
     assert_eq!(storeys, [("Ground", Some(0.0)), ("Level 1", Some(3.0))]);
     let at = |id: &str| {
         let e = m.get(id).unwrap();
         (e.storey.as_deref(), e.space.as_deref())
     };
-    assert_eq!(at("0aDoor0000000000000000"), (Some("0aStorey10000000000000"), Some("0aSpace000000000000000")));
-    assert_eq!(at("0aSpace000000000000000"), (Some("0aStorey10000000000000"), None));
-    assert_eq!(at("0aWall0000000000000000"), (Some("0aStorey00000000000000"), None));
-    assert_eq!(at("0aFlight00000000000000"), (Some("0aStorey00000000000000"), None));
+    assert_eq!(
+        at("0aDoor0000000000000000"),
+        (
+            Some("0aStorey10000000000000"),
+            Some("0aSpace000000000000000")
+        )
+    );
+    assert_eq!(
+        at("0aSpace000000000000000"),
+        (Some("0aStorey10000000000000"), None)
+    );
+    assert_eq!(
+        at("0aWall0000000000000000"),
+        (Some("0aStorey00000000000000"), None)
+    );
+    assert_eq!(
+        at("0aFlight00000000000000"),
+        (Some("0aStorey00000000000000"), None)
+    );
     assert_eq!(at("0aStorey10000000000000"), (None, None));
     assert_eq!(at("0aBuilding000000000000"), (None, None));
     let q = plancheck_model::Query {
@@ -320,9 +455,18 @@ fn broken_pieces_are_warnings() {
     assert!(w.contains("entity #17 (IFCWALL): has no GlobalId"), "{w}");
     assert!(w.contains("IFCFOOBAR is not an entity of IFC4"), "{w}");
     let d = m.get("1hqIFTRjfV6AWq_bMtnZwI").unwrap();
-    assert!(close(length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallHeight"), 2.1));
+    assert!(close(
+        length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallHeight"),
+        2.1
+    ));
     assert_eq!(d.attribute("OverallWidth"), None);
-    assert!(close(d.property("Pset_Test", "Height").unwrap().as_length().unwrap(), 2.1));
+    assert!(close(
+        d.property("Pset_Test", "Height")
+            .unwrap()
+            .as_length()
+            .unwrap(),
+        2.1
+    ));
     assert_eq!(d.property("Pset_Test", "Width"), None);
 }
 
@@ -336,7 +480,11 @@ fn unreadable_files_are_errors_with_a_line() {
     assert_eq!(e.line(), Some(12), "{e}");
     assert_eq!(e.entity_id(), Some(10), "{e}");
     assert_eq!(e.entity_type(), Some("IFCDOOR"));
-    assert!(e.to_string().starts_with("cut.ifc:12: entity #10 (IFCDOOR): the file is truncated"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("cut.ifc:12: entity #10 (IFCDOOR): the file is truncated"),
+        "{e}"
+    );
 
     // cut between records
     let cut = &full[..full.find("#11=").unwrap()];
@@ -346,9 +494,17 @@ fn unreadable_files_are_errors_with_a_line() {
 
     let e = load_bytes(b"\n\nthis is not a model\n", Some(Format::Ifc), "junk.ifc").unwrap_err();
     assert_eq!(e.kind(), InputErrorKind::NotStep);
-    assert_eq!(e.to_string(), "junk.ifc:3: not an IFC STEP file: it does not start with 'ISO-10303-21;'");
+    assert_eq!(
+        e.to_string(),
+        "junk.ifc:3: not an IFC STEP file: it does not start with 'ISO-10303-21;'"
+    );
 
-    let e = load_bytes(full.replace("'IFC4'", "'IFC5'").as_bytes(), None, "five.ifc").unwrap_err();
+    let e = load_bytes(
+        full.replace("'IFC4'", "'IFC5'").as_bytes(),
+        None,
+        "five.ifc",
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), InputErrorKind::UnsupportedSchema);
     assert_eq!(e.line(), Some(5), "{e}");
     assert!(e.message().contains("'IFC5'"), "{e}");
@@ -375,9 +531,14 @@ fn unresolvable_units_leave_values_out() {
     let d = m.get("1hqIFTRjfV6AWq_bMtnZwI").unwrap();
     assert_eq!(d.attribute("OverallWidth"), None);
     assert_eq!(d.property("Pset_Test", "Width"), None);
-    assert!(d.property("Qto_DoorBaseQuantities", "Area").is_some(), "areas are unaffected");
     assert!(
-        m.warnings().iter().any(|w| w.contains("LENGTHUNIT cannot be converted")),
+        d.property("Qto_DoorBaseQuantities", "Area").is_some(),
+        "areas are unaffected"
+    );
+    assert!(
+        m.warnings()
+            .iter()
+            .any(|w| w.contains("LENGTHUNIT cannot be converted")),
         "{:?}",
         m.warnings()
     );
@@ -403,19 +564,35 @@ fn json_round_trip() {
     let json = serde_json::to_string_pretty(&m.to_data()).unwrap();
     let back = load_bytes(json.as_bytes(), None, "m.json").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(back.to_data(), m.to_data());
-    assert!(close(length(&back, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"), 0.9));
+    assert!(close(
+        length(&back, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"),
+        0.9
+    ));
     assert_eq!(back.count("IfcBuildingElement"), 1);
 }
 
 #[test]
 fn json_errors_name_the_place() {
-    let e = load_bytes(b"{\n  \"schema\": \"IFC4\",\n  \"elements\": [\n    {\"id\": \"a\"}\n  ]\n}", None, "m.json")
-        .unwrap_err();
+    let e = load_bytes(
+        b"{\n  \"schema\": \"IFC4\",\n  \"elements\": [\n    {\"id\": \"a\"}\n  ]\n}",
+        None,
+        "m.json",
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), InputErrorKind::Json);
     assert_eq!((e.line(), e.column()), (Some(4), Some(15)), "{e}");
-    assert!(e.to_string().starts_with("m.json:4:15: missing field `class`"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("m.json:4:15: missing field `class`"),
+        "{e}"
+    );
 
-    let e = load_bytes(b"{\"schema\": \"IFC4\", \"elements\": [}", Some(Format::Json), "m.json").unwrap_err();
+    let e = load_bytes(
+        b"{\"schema\": \"IFC4\", \"elements\": [}",
+        Some(Format::Json),
+        "m.json",
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), InputErrorKind::Json);
     assert_eq!(e.line(), Some(1));
 
@@ -430,7 +607,10 @@ fn json_errors_name_the_place() {
     )
     .unwrap_err();
     assert_eq!(e.kind(), InputErrorKind::InvalidModel);
-    assert_eq!(e.to_string(), "m.json: elements[1] (id 'b'): class 'IfcDoorz' is not an entity of IFC4");
+    assert_eq!(
+        e.to_string(),
+        "m.json: elements[1] (id 'b'): class 'IfcDoorz' is not an entity of IFC4"
+    );
 
     let e = load_bytes(
         br#"{"schema": "IFC4", "elements": [{"id": "a", "class": "IfcCartesianPoint"}]}"#,
@@ -453,7 +633,8 @@ fn json_errors_name_the_place() {
 
 #[test]
 fn documented_json_example_loads() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/small-model.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/small-model.json");
     let m = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
     assert!(m.warnings().is_empty(), "{:?}", m.warnings());
     assert_eq!(m.schema(), "IFC4");

@@ -453,10 +453,14 @@ impl<'s, 'a> Loader<'s, 'a> {
         out
     }
 
-    /// Decodes relationship `i`, or warns.
-    fn rel(&mut self, i: usize) -> Option<Vec<AttributeValue>> {
-        match self.step.decode(i) {
-            Ok(a) => Some(a),
+    /// The references in two attributes of relationship `i`, or a warning.
+    fn rel(&mut self, i: usize, a: &str, b: &str) -> Option<[Vec<u32>; 2]> {
+        let class = self.step.class(i);
+        let (Some(ka), Some(kb)) = (class.index(a), class.index(b)) else {
+            return None;
+        };
+        match self.step.refs(i, [ka, kb]) {
+            Ok(r) => Some(r),
             Err(e) => {
                 let w = format!("{}{e}; relationship ignored", self.step.at_record(i));
                 self.warn(w);
@@ -465,18 +469,10 @@ impl<'s, 'a> Loader<'s, 'a> {
         }
     }
 
-    /// Element indexes of a list attribute, warning about dangling entries.
-    fn related(&mut self, i: usize, attrs: &[AttributeValue], name: &str) -> Vec<u32> {
-        let class = self.step.class(i);
-        let Some(list) = class.index(name).and_then(|k| attrs.get(k)) else {
-            return Vec::new();
-        };
-        let refs: Vec<u32> = match list.as_ref_members() {
-            Some(m) => m.iter().filter_map(|a| a.as_entity_ref()).collect(),
-            None => Vec::new(),
-        };
-        let mut out = Vec::with_capacity(refs.len());
-        for id in refs {
+    /// Element indexes of `ids`, warning about dangling entries.
+    fn related(&mut self, i: usize, ids: &[u32], name: &str) -> Vec<u32> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
             match self.elem(id) {
                 Ok(e) => out.push(e),
                 Err(m) => {
@@ -489,13 +485,8 @@ impl<'s, 'a> Loader<'s, 'a> {
     }
 
     /// The element a single-reference attribute names.
-    fn relating(&mut self, i: usize, attrs: &[AttributeValue], name: &str) -> Option<u32> {
-        let class = self.step.class(i);
-        let id = class
-            .index(name)
-            .and_then(|k| attrs.get(k))
-            .and_then(|a| a.as_entity_ref());
-        let Some(id) = id else {
+    fn relating(&mut self, i: usize, ids: &[u32], name: &str) -> Option<u32> {
+        let Some(&id) = ids.first() else {
             let w = format!(
                 "{}{name} is missing; relationship ignored",
                 self.step.at_record(i)
@@ -517,26 +508,36 @@ impl<'s, 'a> Loader<'s, 'a> {
     }
 
     fn defines_by_properties(&mut self, i: usize) {
-        let Some(attrs) = self.rel(i) else { return };
-        let class = self.step.class(i);
-        let defs = match class
-            .index("RelatingPropertyDefinition")
-            .and_then(|k| attrs.get(k))
-        {
-            Some(d) => self.pset_refs(i, "RelatingPropertyDefinition", d),
-            None => Vec::new(),
+        let Some([objects, defs]) = self.rel(i, "RelatedObjects", "RelatingPropertyDefinition")
+        else {
+            return;
         };
-        if defs.is_empty() {
+        let mut sets = Vec::with_capacity(defs.len());
+        for id in defs {
+            match self.step.lookup(id) {
+                Some(r) => sets.push(r),
+                None => {
+                    let w = format!(
+                        "{}RelatingPropertyDefinition refers to #{id}, which does not exist",
+                        self.step.at_record(i)
+                    );
+                    self.warn(w);
+                }
+            }
+        }
+        if sets.is_empty() {
             return;
         }
-        for e in self.related(i, &attrs, "RelatedObjects") {
-            self.extra[e as usize].psets.extend_from_slice(&defs);
+        for e in self.related(i, &objects, "RelatedObjects") {
+            self.extra[e as usize].psets.extend_from_slice(&sets);
         }
     }
 
     fn defines_by_type(&mut self, i: usize) {
-        let Some(attrs) = self.rel(i) else { return };
-        let Some(t) = self.relating(i, &attrs, "RelatingType") else {
+        let Some([objects, ty]) = self.rel(i, "RelatedObjects", "RelatingType") else {
+            return;
+        };
+        let Some(t) = self.relating(i, &ty, "RelatingType") else {
             return;
         };
         if !self.extra[t as usize].is_type {
@@ -548,7 +549,7 @@ impl<'s, 'a> Loader<'s, 'a> {
             self.warn(w);
             return;
         }
-        for e in self.related(i, &attrs, "RelatedObjects") {
+        for e in self.related(i, &objects, "RelatedObjects") {
             let x = &mut self.extra[e as usize];
             match x.type_of {
                 None => x.type_of = Some(t),
@@ -566,11 +567,14 @@ impl<'s, 'a> Loader<'s, 'a> {
     }
 
     fn contained(&mut self, i: usize) {
-        let Some(attrs) = self.rel(i) else { return };
-        let Some(s) = self.relating(i, &attrs, "RelatingStructure") else {
+        let Some([elements, structure]) = self.rel(i, "RelatedElements", "RelatingStructure")
+        else {
             return;
         };
-        for e in self.related(i, &attrs, "RelatedElements") {
+        let Some(s) = self.relating(i, &structure, "RelatingStructure") else {
+            return;
+        };
+        for e in self.related(i, &elements, "RelatedElements") {
             let x = &mut self.extra[e as usize];
             match x.container {
                 None => x.container = Some(s),
@@ -588,11 +592,13 @@ impl<'s, 'a> Loader<'s, 'a> {
     }
 
     fn aggregates(&mut self, i: usize) {
-        let Some(attrs) = self.rel(i) else { return };
-        let Some(p) = self.relating(i, &attrs, "RelatingObject") else {
+        let Some([parts, whole]) = self.rel(i, "RelatedObjects", "RelatingObject") else {
             return;
         };
-        for e in self.related(i, &attrs, "RelatedObjects") {
+        let Some(p) = self.relating(i, &whole, "RelatingObject") else {
+            return;
+        };
+        for e in self.related(i, &parts, "RelatedObjects") {
             let x = &mut self.extra[e as usize];
             match x.aggregate {
                 None => x.aggregate = Some(p),

@@ -6,8 +6,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-
-use ifc_lite_core::{AttrKind, IfcType, SchemaVersion};
+use ifc_lite_core::{measure_unit, AttrKind, IfcType, MeasureUnit, SchemaVersion};
 
 /// The schema families Plancheck reads, with the label a model carries.
 pub(crate) fn family_label(v: SchemaVersion) -> &'static str {
@@ -436,38 +435,114 @@ pub(crate) const ATTRIBUTE_TYPES: &[(&str, &str, &str)] = &[
     ("IFCTRANSPORTELEMENT", "CapacityByNumber", "IfcCountMeasure"),
     ("IFCREFERENT", "RestartDistance", "IfcLengthMeasure"),
     // --- IFC2X3-only classes
-    ("IFCEDGEFEATURE", "FeatureLength", "IfcPositiveLengthMeasure"),
+    (
+        "IFCEDGEFEATURE",
+        "FeatureLength",
+        "IfcPositiveLengthMeasure",
+    ),
     ("IFCCHAMFEREDGEFEATURE", "Width", "IfcPositiveLengthMeasure"),
-    ("IFCCHAMFEREDGEFEATURE", "Height", "IfcPositiveLengthMeasure"),
-    ("IFCROUNDEDEDGEFEATURE", "Radius", "IfcPositiveLengthMeasure"),
-    ("IFCELECTRICALBASEPROPERTIES", "InputVoltage", "IfcElectricVoltageMeasure"),
-    ("IFCELECTRICALBASEPROPERTIES", "InputFrequency", "IfcFrequencyMeasure"),
-    ("IFCELECTRICALBASEPROPERTIES", "FullLoadCurrent", "IfcElectricCurrentMeasure"),
-    ("IFCELECTRICALBASEPROPERTIES", "MinimumCircuitCurrent", "IfcElectricCurrentMeasure"),
-    ("IFCELECTRICALBASEPROPERTIES", "MaximumPowerInput", "IfcPowerMeasure"),
-    ("IFCELECTRICALBASEPROPERTIES", "RatedPowerInput", "IfcPowerMeasure"),
+    (
+        "IFCCHAMFEREDGEFEATURE",
+        "Height",
+        "IfcPositiveLengthMeasure",
+    ),
+    (
+        "IFCROUNDEDEDGEFEATURE",
+        "Radius",
+        "IfcPositiveLengthMeasure",
+    ),
+    (
+        "IFCELECTRICALBASEPROPERTIES",
+        "InputVoltage",
+        "IfcElectricVoltageMeasure",
+    ),
+    (
+        "IFCELECTRICALBASEPROPERTIES",
+        "InputFrequency",
+        "IfcFrequencyMeasure",
+    ),
+    (
+        "IFCELECTRICALBASEPROPERTIES",
+        "FullLoadCurrent",
+        "IfcElectricCurrentMeasure",
+    ),
+    (
+        "IFCELECTRICALBASEPROPERTIES",
+        "MinimumCircuitCurrent",
+        "IfcElectricCurrentMeasure",
+    ),
+    (
+        "IFCELECTRICALBASEPROPERTIES",
+        "MaximumPowerInput",
+        "IfcPowerMeasure",
+    ),
+    (
+        "IFCELECTRICALBASEPROPERTIES",
+        "RatedPowerInput",
+        "IfcPowerMeasure",
+    ),
     ("IFCELECTRICALBASEPROPERTIES", "InputPhase", "IfcInteger"),
-    ("IFCFLUIDFLOWPROPERTIES", "TemperatureSingleValue", "IfcThermodynamicTemperatureMeasure"),
-    ("IFCFLUIDFLOWPROPERTIES", "WetBulbTemperatureSingleValue", "IfcThermodynamicTemperatureMeasure"),
-    ("IFCFLUIDFLOWPROPERTIES", "FlowConditionSingleValue", "IfcPositiveRatioMeasure"),
-    ("IFCFLUIDFLOWPROPERTIES", "VelocitySingleValue", "IfcLinearVelocityMeasure"),
-    ("IFCFLUIDFLOWPROPERTIES", "PressureSingleValue", "IfcPressureMeasure"),
-    ("IFCSCHEDULETIMECONTROL", "ScheduleDuration", "IfcTimeMeasure"),
+    (
+        "IFCFLUIDFLOWPROPERTIES",
+        "TemperatureSingleValue",
+        "IfcThermodynamicTemperatureMeasure",
+    ),
+    (
+        "IFCFLUIDFLOWPROPERTIES",
+        "WetBulbTemperatureSingleValue",
+        "IfcThermodynamicTemperatureMeasure",
+    ),
+    (
+        "IFCFLUIDFLOWPROPERTIES",
+        "FlowConditionSingleValue",
+        "IfcPositiveRatioMeasure",
+    ),
+    (
+        "IFCFLUIDFLOWPROPERTIES",
+        "VelocitySingleValue",
+        "IfcLinearVelocityMeasure",
+    ),
+    (
+        "IFCFLUIDFLOWPROPERTIES",
+        "PressureSingleValue",
+        "IfcPressureMeasure",
+    ),
+    (
+        "IFCSCHEDULETIMECONTROL",
+        "ScheduleDuration",
+        "IfcTimeMeasure",
+    ),
     ("IFCSCHEDULETIMECONTROL", "ActualDuration", "IfcTimeMeasure"),
     ("IFCSCHEDULETIMECONTROL", "RemainingTime", "IfcTimeMeasure"),
     ("IFCSCHEDULETIMECONTROL", "FreeFloat", "IfcTimeMeasure"),
     ("IFCSCHEDULETIMECONTROL", "TotalFloat", "IfcTimeMeasure"),
     ("IFCSCHEDULETIMECONTROL", "StartFloat", "IfcTimeMeasure"),
     ("IFCSCHEDULETIMECONTROL", "FinishFloat", "IfcTimeMeasure"),
-    ("IFCSCHEDULETIMECONTROL", "Completion", "IfcPositiveRatioMeasure"),
+    (
+        "IFCSCHEDULETIMECONTROL",
+        "Completion",
+        "IfcPositiveRatioMeasure",
+    ),
     ("IFCSERVICELIFE", "ServiceLifeDuration", "IfcTimeMeasure"),
     ("IFCSOUNDVALUE", "Frequency", "IfcFrequencyMeasure"),
     ("IFCSPACEPROGRAM", "MaxRequiredArea", "IfcAreaMeasure"),
     ("IFCSPACEPROGRAM", "MinRequiredArea", "IfcAreaMeasure"),
     ("IFCSPACEPROGRAM", "StandardRequiredArea", "IfcAreaMeasure"),
-    ("IFCSPACETHERMALLOADPROPERTIES", "ApplicableValueRatio", "IfcPositiveRatioMeasure"),
-    ("IFCSPACETHERMALLOADPROPERTIES", "MaximumValue", "IfcPowerMeasure"),
-    ("IFCSPACETHERMALLOADPROPERTIES", "MinimumValue", "IfcPowerMeasure"),
+    (
+        "IFCSPACETHERMALLOADPROPERTIES",
+        "ApplicableValueRatio",
+        "IfcPositiveRatioMeasure",
+    ),
+    (
+        "IFCSPACETHERMALLOADPROPERTIES",
+        "MaximumValue",
+        "IfcPowerMeasure",
+    ),
+    (
+        "IFCSPACETHERMALLOADPROPERTIES",
+        "MinimumValue",
+        "IfcPowerMeasure",
+    ),
 ];
 
 /// What the loader does with instances of a class.
@@ -493,8 +568,8 @@ pub(crate) struct AttrSpec {
     pub name: &'static str,
     pub kind: AttrKind,
     pub aggregate: bool,
-    /// Defined type from [`ATTRIBUTE_TYPES`], if listed.
-    pub defined: Option<&'static str>,
+    /// Defined type from [`ATTRIBUTE_TYPES`] in STEP (upper) case, if listed.
+    pub defined: Option<String>,
 }
 
 /// Object-definition flags.
@@ -564,7 +639,7 @@ impl ClassInfo {
                     name,
                     kind: slot.kind,
                     aggregate: slot.aggregate,
-                    defined: defined_type(&line, name),
+                    defined: attribute_type(&line, name).map(str::to_ascii_uppercase),
                 })
                 .collect(),
             None => Vec::new(),
@@ -587,7 +662,7 @@ impl ClassInfo {
 
 /// The defined type of `attr` as declared by the nearest class of `lineage`
 /// that [`ATTRIBUTE_TYPES`] lists.
-fn defined_type(lineage: &[&str], attr: &str) -> Option<&'static str> {
+fn attribute_type(lineage: &[&str], attr: &str) -> Option<&'static str> {
     lineage.iter().find_map(|class| {
         ATTRIBUTE_TYPES
             .iter()
@@ -596,27 +671,28 @@ fn defined_type(lineage: &[&str], attr: &str) -> Option<&'static str> {
     })
 }
 
-/// The schema spelling of a defined type written upper-case in STEP
-/// (`IFCLENGTHMEASURE` → `IfcLengthMeasure`). Unknown names are returned as
-/// written.
-pub(crate) fn defined_type_name(upper: &str) -> String {
-    static MAP: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+/// A defined type: its schema spelling and, for measures, the unit it uses
+/// (ifc-lite-core's measure → unit table).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DefinedType {
+    pub name: &'static str,
+    pub unit: Option<MeasureUnit>,
+}
+
+/// The defined type written `upper` in STEP (`IFCLENGTHMEASURE`), if IFC
+/// has it. One hash lookup: this runs for every value in the file.
+pub(crate) fn defined_type(upper: &str) -> Option<DefinedType> {
+    static MAP: OnceLock<HashMap<String, DefinedType>> = OnceLock::new();
     let map = MAP.get_or_init(|| {
         DEFINED_TYPES
             .iter()
-            .map(|n| (n.to_ascii_uppercase(), *n))
+            .map(|&name| {
+                let unit = measure_unit(name);
+                (name.to_ascii_uppercase(), DefinedType { name, unit })
+            })
             .collect()
     });
-    match map.get(upper) {
-        Some(n) => (*n).to_owned(),
-        None if upper.bytes().any(|b| b.is_ascii_lowercase()) => {
-            match map.get(&upper.to_ascii_uppercase()) {
-                Some(n) => (*n).to_owned(),
-                None => upper.to_owned(),
-            }
-        }
-        None => upper.to_owned(),
-    }
+    map.get(upper).copied()
 }
 
 /// IFC defined types that can appear as typed values (`IfcValue` and friends)
@@ -754,7 +830,10 @@ mod tests {
     #[test]
     fn spelling_and_supertypes_come_from_the_registry() {
         let v = version("IFC4").unwrap();
-        assert_eq!(class_name(v, "IFCSTAIRFLIGHT").as_deref(), Some("IfcStairFlight"));
+        assert_eq!(
+            class_name(v, "IFCSTAIRFLIGHT").as_deref(),
+            Some("IfcStairFlight")
+        );
         assert_eq!(class_name(v, "ifcdoor").as_deref(), Some("IfcDoor"));
         let sup = supertypes_of(v, "IfcDoor");
         assert_eq!(sup[0], "IfcBuildingElement");
@@ -770,10 +849,20 @@ mod tests {
 
     #[test]
     fn defined_type_names_use_schema_spelling() {
-        assert_eq!(defined_type_name("IFCLENGTHMEASURE"), "IfcLengthMeasure");
-        assert_eq!(defined_type_name("IFCPHMEASURE"), "IfcPHMeasure");
-        assert_eq!(defined_type_name("IfcLabel"), "IfcLabel");
-        assert_eq!(defined_type_name("IFCNOSUCHTYPE"), "IFCNOSUCHTYPE");
+        assert_eq!(
+            defined_type("IFCLENGTHMEASURE").unwrap().name,
+            "IfcLengthMeasure"
+        );
+        assert_eq!(defined_type("IFCPHMEASURE").unwrap().name, "IfcPHMeasure");
+        assert!(matches!(
+            defined_type("IFCAREAMEASURE").unwrap().unit,
+            Some(MeasureUnit::Typed {
+                unit_type: "AREAUNIT",
+                ..
+            })
+        ));
+        assert!(defined_type("IFCLABEL").unwrap().unit.is_none());
+        assert!(defined_type("IFCNOSUCHTYPE").is_none());
     }
 
     /// Every REAL/INTEGER attribute declared by an object or property-set
@@ -819,7 +908,10 @@ mod tests {
         assert!(missing.is_empty(), "no defined type for: {missing:?}");
         // and every listed type converts (is a measure or a simple number)
         for (_, _, t) in ATTRIBUTE_TYPES {
-            assert_eq!(defined_type_name(&t.to_ascii_uppercase()), *t);
+            assert_eq!(
+                defined_type(&t.to_ascii_uppercase()).map(|d| d.name),
+                Some(*t)
+            );
         }
     }
 }

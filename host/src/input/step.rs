@@ -6,7 +6,8 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use ifc_lite_core::{parse_entity, AttributeValue, EntityScanner, SchemaVersion};
+use ifc_lite_core::parser::{parse_ref, StepRecord};
+use ifc_lite_core::{parse_entity, AttributeValue, EntityScanner, SchemaVersion, StepListItems};
 
 use super::schema::ClassInfo;
 
@@ -173,6 +174,32 @@ impl<'a> Step<'a> {
         Ok(tokens.iter().map(AttributeValue::from_token).collect())
     }
 
+    /// The entity references in attributes `which` of record `i` (a single
+    /// reference reads as one, `$` as none), read in place with
+    /// ifc-lite-core's zero-copy [`StepRecord`] rather than a full decode:
+    /// relationships can list thousands of objects. Falls back to
+    /// [`Self::decode`] for anything that is not plain references (e.g. an
+    /// `IFCPROPERTYSETDEFINITIONSET((...))` wrapper).
+    pub fn refs<const N: usize>(
+        &self,
+        i: usize,
+        which: [usize; N],
+    ) -> Result<[Vec<u32>; N], String> {
+        let r = self.records[i];
+        let bytes = &self.bytes[r.start..r.end];
+        if let Some(fast) = fast_refs(bytes, which) {
+            return Ok(fast);
+        }
+        let attrs = self.decode(i)?;
+        Ok(which.map(|k| match attrs.get(k) {
+            Some(v) => v
+                .as_ref_members()
+                .map(|m| m.iter().filter_map(AttributeValue::as_entity_ref).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }))
+    }
+
     /// 1-based line number of byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
         let lines = self.lines.get_or_init(|| {
@@ -201,6 +228,30 @@ impl<'a> Step<'a> {
     pub fn at_offset(&self, offset: usize) -> String {
         format!("{}:{}: ", self.name, self.line_of(offset))
     }
+}
+
+fn fast_refs<const N: usize>(record: &[u8], which: [usize; N]) -> Option<[Vec<u32>; N]> {
+    let head = StepRecord::parse(record)?;
+    let items: Vec<&[u8]> = head.attrs().collect();
+    let mut out: [Vec<u32>; N] = std::array::from_fn(|_| Vec::new());
+    for (slot, &k) in out.iter_mut().zip(which.iter()) {
+        let item = *items.get(k)?;
+        match item.first()? {
+            b'$' if item.len() == 1 => {}
+            b'#' => slot.push(parse_ref(item)?),
+            b'(' => {
+                let mut list = StepListItems::of_list(item)?;
+                for x in list.by_ref() {
+                    slot.push(parse_ref(x)?);
+                }
+                if !list.closed() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Keeps a parser message to one readable line.
@@ -282,5 +333,28 @@ mod tests {
         assert!(s.lookup(6).is_none());
         assert_eq!(s.decode(d).unwrap()[0].as_string(), Some("b"));
         assert!(s.scan_problems.is_empty(), "{:?}", s.scan_problems);
+    }
+
+    #[test]
+    fn references_read_in_place_or_decoded() {
+        let rec = b"#9=IFCRELDEFINESBYPROPERTIES('g',$,$,$,(#1, #2 ,/* c */#3),#4);";
+        assert_eq!(
+            fast_refs(rec, [4, 5, 1]),
+            Some([vec![1, 2, 3], vec![4], vec![]])
+        );
+        let set =
+            b"#9=IFCRELDEFINESBYPROPERTIES('g',$,$,$,(#1),IFCPROPERTYSETDEFINITIONSET((#5,#6)));";
+        assert_eq!(fast_refs(set, [4, 5]), None);
+        let text = format!(
+            "ISO-10303-21;\nHEADER;\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n{}\nENDSEC;\nEND-ISO-10303-21;\n",
+            std::str::from_utf8(set).unwrap()
+        );
+        let s = Step::scan(
+            text.as_bytes(),
+            "t.ifc",
+            SchemaVersion::Ifc4,
+            (0, text.len()),
+        );
+        assert_eq!(s.refs(0, [4, 5]).unwrap(), [vec![1], vec![5, 6]]);
     }
 }

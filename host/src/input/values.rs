@@ -3,7 +3,7 @@
 use ifc_lite_core::{measure_unit, AttrKind, AttributeValue, MeasureUnit};
 use plancheck_model::{Measure, MeasureKind, Value};
 
-use super::schema::{defined_type_name, AttrSpec};
+use super::schema::{defined_type, AttrSpec};
 use super::units::{Scale, Units};
 
 /// A converted value with its IFC data type.
@@ -69,7 +69,10 @@ pub(crate) fn typed(
     if inner.is_null() {
         return Err(Skip::Quiet);
     }
-    let data_type = defined_type_name(upper);
+    let (data_type, unit_of) = match defined_type(upper) {
+        Some(d) => (d.name.to_owned(), d.unit),
+        None => (upper.to_owned(), measure_unit(upper)),
+    };
     let value = match upper {
         "IFCBOOLEAN" | "IFCLOGICAL" => match logical(inner) {
             Some(Some(b)) => Value::Boolean(b),
@@ -94,7 +97,7 @@ pub(crate) fn typed(
         | "IFCCONTEXTDEPENDENTMEASURE"
         | "IFCMONETARYMEASURE" => Value::Real(number(inner)?),
         "IFCCOMPLEXNUMBER" | "IFCCOMPOUNDPLANEANGLEMEASURE" => return Err(Skip::Quiet),
-        _ => match measure_unit(upper) {
+        _ => match unit_of {
             Some(MeasureUnit::Typed { unit_type, .. }) => {
                 let raw = number(inner)?;
                 let scale = match unit {
@@ -189,9 +192,9 @@ pub(crate) fn attribute(spec: &AttrSpec, v: &AttributeValue, units: &Units) -> R
     if let AttributeValue::Typed { .. } = v {
         return typed_parameter(v, units, None);
     }
-    if let Some(t) = spec.defined {
+    if let Some(t) = &spec.defined {
         if !matches!(v, AttributeValue::EntityRef(_) | AttributeValue::List(_)) {
-            return typed(&t.to_ascii_uppercase(), v, units, None);
+            return typed(t, v, units, None);
         }
     }
     let (value, base) = match spec.kind {
