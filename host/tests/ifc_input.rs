@@ -643,3 +643,183 @@ fn documented_json_example_loads() {
     let data: ModelData = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(data, m.to_data(), "the example is already in normal form");
 }
+
+/// The project's generated house (tests/fixtures, see its README) in five
+/// variants: every measure must come out the same in SI whatever the unit.
+mod house_fixtures {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn fixture(name: &str) -> Model {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/models")
+            .join(name);
+        let m = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(m.warnings().is_empty(), "{name}: {:?}", m.warnings());
+        m
+    }
+
+    /// Every number in the model by (element, where).
+    fn numbers(m: &Model) -> BTreeMap<(String, String), f64> {
+        let mut out = BTreeMap::new();
+        for e in m.elements() {
+            for a in &e.attributes {
+                if let Some(x) = a.value.as_f64() {
+                    out.insert((e.id.clone(), format!("attribute {}", a.name)), x);
+                }
+            }
+            for s in &e.property_sets {
+                for p in &s.properties {
+                    if let Some(x) = p.value.as_f64() {
+                        out.insert((e.id.clone(), format!("{}.{}", s.name, p.name)), x);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn same_numbers(a: &Model, b: &Model, label: &str) {
+        let (na, nb) = (numbers(a), numbers(b));
+        assert_eq!(
+            na.keys().collect::<Vec<_>>(),
+            nb.keys().collect::<Vec<_>>(),
+            "{label}: different values present"
+        );
+        for (k, x) in &na {
+            let y = nb[k];
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "{label}: {k:?}: {x} vs {y}"
+            );
+        }
+        assert!(na.len() > 50, "{label}: only {} numbers", na.len());
+    }
+
+    #[test]
+    fn units_do_not_change_si_values() {
+        let m = fixture("house-ifc4-m.ifc");
+        same_numbers(&m, &fixture("house-ifc4-mm.ifc"), "IFC4 m vs mm");
+        same_numbers(&m, &fixture("house-ifc4-ft.ifc"), "IFC4 m vs ft");
+        same_numbers(
+            &fixture("house-ifc2x3-m.ifc"),
+            &fixture("house-ifc2x3-mm.ifc"),
+            "IFC2X3 m vs mm",
+        );
+    }
+
+    #[test]
+    fn documented_values() {
+        for name in [
+            "house-ifc4-m.ifc",
+            "house-ifc4-mm.ifc",
+            "house-ifc4-ft.ifc",
+            "house-ifc2x3-m.ifc",
+            "house-ifc2x3-mm.ifc",
+        ] {
+            let m = fixture(name);
+            let ifc4 = m.schema() == "IFC4";
+            assert_eq!(m.count("IfcProduct"), 43, "{name}");
+            let ground = "3BPMuSUfvSieVZjEsUDTrh";
+            let first = "3nNmcptxfMO9PpdX3HZSu4";
+            let storeys: Vec<_> = m
+                .storeys()
+                .iter()
+                .map(|s| (s.id.as_str(), s.elevation.unwrap()))
+                .collect();
+            assert_eq!(storeys.len(), 2);
+            assert_eq!(storeys[0].0, ground);
+            assert!(close(storeys[1].1, 3.0), "{name}: {storeys:?}");
+            let get = |id: &str| m.get(id).unwrap_or_else(|| panic!("{name}: {id}"));
+            // SF-good: attributes, storey through the stair it is part of
+            let sf = get("2NWPCFW0PVmwmKgh9PhsLq");
+            assert!(
+                close(
+                    sf.attribute("RiserHeight").unwrap().as_length().unwrap(),
+                    0.17
+                ),
+                "{name}"
+            );
+            let risers = if ifc4 {
+                "NumberOfRisers"
+            } else {
+                "NumberOfRiser"
+            };
+            assert_eq!(sf.attribute(risers), Some(&Value::Integer(16)), "{name}");
+            assert_eq!(sf.storey.as_deref(), Some(ground), "{name}");
+            assert_eq!(
+                get("13_PprCqjNE8lY5vN_DtZe").storey.as_deref(),
+                Some(first),
+                "{name}"
+            );
+            // SF-typed: riser inherited from the type, tread overridden
+            let typed = get("1sJhH8mgnQnACkHz4SSdIm");
+            let p = |n: &str| {
+                typed
+                    .property("Pset_StairFlightCommon", n)
+                    .unwrap()
+                    .as_length()
+                    .unwrap()
+            };
+            assert!(close(p("RiserHeight"), 0.165), "{name}");
+            assert!(close(p("TreadLength"), 0.26), "{name}");
+            // D-narrow inherits; D-ext-short overrides IsExternal
+            let narrow = get("2TeTY$BiDPbw7pKXtiySBw");
+            assert_eq!(
+                narrow.property("Pset_DoorCommon", "IsExternal"),
+                Some(&Value::Boolean(false))
+            );
+            assert_eq!(
+                narrow.property("Pset_DoorCommon", "FireRating"),
+                Some(&Value::Text("EI30".into()))
+            );
+            assert!(close(
+                narrow
+                    .attribute("OverallWidth")
+                    .unwrap()
+                    .as_length()
+                    .unwrap(),
+                0.7
+            ));
+            let short = get("3jf2skUQ5VZPvn7tHzVH4O");
+            assert_eq!(
+                short.property("Pset_DoorCommon", "IsExternal"),
+                Some(&Value::Boolean(true))
+            );
+            // D-qto-only: IFC4 Qto set, IFC2X3 BaseQuantities
+            let qto = if ifc4 {
+                "Qto_DoorBaseQuantities"
+            } else {
+                "BaseQuantities"
+            };
+            let d = get("2xhyHVn65G6xKjyI45cSSe");
+            assert!(
+                close(d.property(qto, "Width").unwrap().as_length().unwrap(), 0.9),
+                "{name}"
+            );
+            assert_eq!(d.attribute("OverallWidth"), None);
+            // Living room: area stays m² whatever the length unit
+            let room = get("38eH$PiWfVjviMK4kj0GU$");
+            let qto = if ifc4 {
+                "Qto_SpaceBaseQuantities"
+            } else {
+                "BaseQuantities"
+            };
+            let area = room.property(qto, "NetFloorArea").unwrap();
+            assert!(
+                (area.as_f64().unwrap() - 24.5).abs() < 1e-9,
+                "{name}: {area:?}"
+            );
+            assert_eq!(room.storey.as_deref(), Some(ground));
+            if ifc4 {
+                assert_eq!(sf.predefined_type.as_deref(), Some("STRAIGHT"), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn bench_model_loads() {
+        let m = fixture("bench-1k-ifc4-mm.ifc");
+        assert!(m.count("IfcProduct") >= 1000);
+    }
+}
