@@ -1,0 +1,140 @@
+//! `ceiling-height` and `corridor-width`: `IfcSpace`, classified by name.
+
+use plancheck_sdk::prelude::*;
+
+use crate::assess::{assess, Limits};
+use crate::classify::{classify, corridor_name, SpaceKind};
+use crate::params::Params;
+use crate::read::{bound, measured, Chain};
+use crate::{CEILING_HEIGHT, CORRIDOR_WIDTH};
+
+const SPACE: &str = "IfcSpace";
+
+/// The finished ceiling height is measured; `Height` (slab to slab, above
+/// the finished ceiling) is an upper bound.
+const CEILING: Chain = Chain {
+    key: "ceiling",
+    class: SPACE,
+    sources: &[
+        measured(prop("Qto_SpaceBaseQuantities", "FinishCeilingHeight")),
+        measured(prop("BaseQuantities", "FinishCeilingHeight")),
+        bound(prop("Qto_SpaceBaseQuantities", "Height")),
+        bound(prop("BaseQuantities", "Height")),
+    ],
+};
+
+/// `ClearWidth` in any set is measured; a `Width` quantity is the space's
+/// extent (an upper bound). The usual base-quantity sets are named so a
+/// message names the set; `Width` in any set comes last (the query API
+/// cannot restrict `*` to quantity sets).
+const WIDTH: Chain = Chain {
+    key: "width",
+    class: SPACE,
+    sources: &[
+        measured(prop("*", "ClearWidth")),
+        bound(prop("Qto_SpaceBaseQuantities", "Width")),
+        bound(prop("BaseQuantities", "Width")),
+        bound(prop("*", "Width")),
+    ],
+};
+
+/// Runs the selected space rules.
+pub fn check(
+    model: &dyn ModelView,
+    options: &CheckOptions,
+    params: &Params,
+    out: &mut Vec<Finding>,
+) {
+    let ceilings = options.runs(CEILING_HEIGHT.id);
+    let corridors = options.runs(CORRIDOR_WIDTH.id);
+    if !ceilings && !corridors {
+        return;
+    }
+    let select = WIDTH
+        .declare(CEILING.declare(Select::class(SPACE)))
+        .value("long_name", &[attr("LongName")]);
+    let q = select.query();
+    let spaces = select.run(model);
+
+    if ceilings {
+        for s in &spaces {
+            let (kind, by) = classify(s.text("long_name"), s.row.name.as_deref());
+            let Some(limits) = ceiling_limits(kind) else {
+                continue;
+            };
+            let mut f = assess(
+                &CEILING_HEIGHT,
+                s.id(),
+                "ceiling height",
+                &CEILING.length(s, q),
+                &limits,
+            );
+            f.message.push_str(&match by {
+                Some(name) => format!(" [{}: \"{name}\"]", kind.describe()),
+                None => format!(" [{}: unnamed]", kind.describe()),
+            });
+            out.push(f);
+        }
+    }
+    if corridors {
+        let limits = corridor_limits(params);
+        for s in &spaces {
+            if let Some(name) = corridor_name(s.text("long_name"), s.row.name.as_deref()) {
+                let mut f = assess(
+                    &CORRIDOR_WIDTH,
+                    s.id(),
+                    "clear width",
+                    &WIDTH.length(s, q),
+                    &limits,
+                );
+                f.message.push_str(&format!(" [corridor: \"{name}\"]"));
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// §1208.2 by category; `None` for spaces out of scope.
+fn ceiling_limits(kind: SpaceKind) -> Option<Limits> {
+    let seven_six = CodeLength::feet_inches(7.0, 6.0);
+    let seven = CodeLength::feet_inches(7.0, 0.0);
+    let hint = "a FinishCeilingHeight quantity would let it be assessed";
+    let limits = match kind {
+        SpaceKind::OutOfScope => return None,
+        SpaceKind::SevenFoot => Limits::at_least(seven),
+        SpaceKind::Corridor => Limits::at_least(seven_six).band_below(
+            Some(seven),
+            "the exception for corridors within Group R dwelling units",
+            "complies only for a corridor within a dwelling or sleeping unit in Group R",
+        ),
+        SpaceKind::Service => Limits::at_least(seven_six).band_below(
+            None,
+            "",
+            "limit applies only if the room is occupiable",
+        ),
+        SpaceKind::Occupiable => Limits::at_least(seven_six),
+    };
+    Some(limits.hint(hint))
+}
+
+/// Table 1020.3: the row chosen by `corridor-occupancy` (M), with warning
+/// bands down to 44 in (when M is higher) and to 36 in.
+fn corridor_limits(params: &Params) -> Limits {
+    let occ = params.corridor_occupancy;
+    let general = CodeLength::inches(44.0);
+    let mut limits = Limits::at_least(occ.min())
+        .hint("a ClearWidth property (width between walls, handrails and other projections) would let it be assessed");
+    if let Some(corridor) = occ.corridor() {
+        limits = limits.band_below(
+            Some(general),
+            "the general row of Table 1020.3",
+            format!("complies only if this is not a {corridor}"),
+        );
+    }
+    limits.band_below(
+        Some(CodeLength::inches(36.0)),
+        "Table 1020.3 for an occupant load under 50 or within a dwelling unit",
+        "complies only where the corridor's occupant load is less than 50 or the corridor is \
+         within a dwelling unit",
+    )
+}
