@@ -823,3 +823,26 @@ mod house_fixtures {
         assert!(m.count("IfcProduct") >= 1000);
     }
 }
+
+#[test]
+fn odd_but_readable_files() {
+    // no DATA; marker, a complex instance, lower-case keywords, a comment
+    let text = door_file(METRE, "0.9", "0.9", "1.", "0.")
+        .replace("DATA;\n", "")
+        .replace("#10=IFCDOOR(", "#10= /* door */ IfcDoor(")
+        + "";
+    let text = text.replace("#17=", "#30=(IFCA('x')IFCB('y'));\n#17=");
+    let m = load(&text);
+    let d = m.get("1hqIFTRjfV6AWq_bMtnZwI").expect("door read");
+    assert_eq!(d.class, "IfcDoor");
+    assert!(close(
+        length(&m, "1hqIFTRjfV6AWq_bMtnZwI", "OverallWidth"),
+        0.9
+    ));
+    let w = m.warnings().join("\n");
+    assert!(w.contains("no 'DATA;' section marker"), "{w}");
+    assert!(
+        w.contains("entity #30 (complex): complex entity instances are not read"),
+        "{w}"
+    );
+}

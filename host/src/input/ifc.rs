@@ -43,10 +43,22 @@ impl Warnings {
 /// Loads an IFC STEP file.
 pub(crate) fn load(bytes: &[u8], name: &str) -> Result<Model, InputError> {
     let (v, trailer) = check_header(bytes, name)?;
-    let data_start = data_section(bytes, name)?.min(trailer);
+    let (data_start, no_data_marker) = match data_section(bytes) {
+        Some(d) => (d.min(trailer), false),
+        // no `DATA;`: read what the scanner finds, but do not report the
+        // text before the first record as junk
+        None => (trailer, true),
+    };
     let data_end = trailer;
     let step = Step::scan(bytes, name, v, (data_start, data_end));
     if step.records.is_empty() {
+        if no_data_marker {
+            return Err(err(
+                InputErrorKind::Syntax,
+                name,
+                "the file has no DATA section",
+            ));
+        }
         if let Some((at, _)) = step.scan_problems.first() {
             return Err(InputError::new(
                 InputErrorKind::Syntax,
@@ -57,6 +69,9 @@ pub(crate) fn load(bytes: &[u8], name: &str) -> Result<Model, InputError> {
         }
     }
     let mut loader = Loader::new(&step, v);
+    if no_data_marker {
+        loader.warn(format!("{name}: the file has no 'DATA;' section marker"));
+    }
     loader.run();
     loader.finish()
 }
@@ -189,21 +204,16 @@ fn truncated(bytes: &[u8], name: &str, end: usize) -> InputError {
 }
 
 /// Offset just past `DATA;` (or ISO 10303-21 ed.3 `DATA(...);`).
-fn data_section(bytes: &[u8], name: &str) -> Result<usize, InputError> {
+fn data_section(bytes: &[u8]) -> Option<usize> {
     let window = &bytes[..bytes.len().min(MAX_HEADER_BYTES)];
     let hit = find_keyword_then(window, b"DATA", Then::ParenOrSemicolon)
-        .or_else(|| find_keyword_then(bytes, b"DATA", Then::ParenOrSemicolon));
-    let Some(hit) = hit else {
-        return Err(err(
-            InputErrorKind::Syntax,
-            name,
-            "the file has no DATA section",
-        ));
-    };
-    Ok(bytes[hit.then..]
-        .iter()
-        .position(|&b| b == b';')
-        .map_or(bytes.len(), |p| hit.then + p + 1))
+        .or_else(|| find_keyword_then(bytes, b"DATA", Then::ParenOrSemicolon))?;
+    Some(
+        bytes[hit.then..]
+            .iter()
+            .position(|&b| b == b';')
+            .map_or(bytes.len(), |p| hit.then + p + 1),
+    )
 }
 
 /// Per-element facts needed after the first pass.
@@ -324,13 +334,20 @@ impl<'s, 'a> Loader<'s, 'a> {
         let mut list: Vec<(usize, usize)> = first.into_values().collect();
         list.sort();
         for (i, n) in list {
-            let w = format!(
-                "{}{} is not an entity of {}; {} instance(s) ignored",
-                step.at_record(i),
-                step.class(i).upper,
-                schema::family_label(self.v),
-                n
-            );
+            let c = step.class(i);
+            let w = if c.upper.is_empty() {
+                format!(
+                    "{}complex entity instances are not read; {n} ignored",
+                    step.at_record(i)
+                )
+            } else {
+                format!(
+                    "{}{} is not an entity of {}; {n} instance(s) ignored",
+                    step.at_record(i),
+                    c.upper,
+                    schema::family_label(self.v),
+                )
+            };
             self.warn(w);
         }
     }
@@ -371,17 +388,21 @@ impl<'s, 'a> Loader<'s, 'a> {
             return;
         };
         let mut e = Element::new(gid, class.name.clone());
+        // GlobalId, Name, Description (IfcRoot) and ObjectType (IfcObject)
+        // sit at the same positions in every schema; the rest only when the
+        // record has the schema's attribute count
+        let arity_ok = attrs.len() == class.attrs.len();
         e.name = text("Name");
         e.description = text("Description");
-        e.object_type = if class.flags.is_type {
-            text("ElementType")
-        } else {
-            text("ObjectType")
+        e.object_type = match (class.flags.is_type, arity_ok) {
+            (false, _) => text("ObjectType"),
+            (true, true) => text("ElementType"),
+            (true, false) => None,
         };
         let predefined = get("PredefinedType")
+            .filter(|_| arity_ok)
             .and_then(|a| a.as_enum())
             .map(|s| s.trim_matches('.').to_owned());
-        let arity_ok = attrs.len() == class.attrs.len();
         if !arity_ok {
             let w = format!(
                 "{}has {} attributes but {} {} has {}; only GlobalId, Name, Description and ObjectType are read",

@@ -215,12 +215,13 @@ impl<'a> Step<'a> {
     /// `file:line: entity #id (KEYWORD): ` for record `i`.
     pub fn at_record(&self, i: usize) -> String {
         let r = self.records[i];
+        let upper = self.class(i).upper.as_str();
         format!(
             "{}:{}: entity #{} ({}): ",
             self.name,
             self.line_of(r.start),
             r.id,
-            self.class(i).upper
+            if upper.is_empty() { "complex" } else { upper }
         )
     }
 
