@@ -28,6 +28,7 @@
 use plancheck_sdk::prelude::*;
 use plancheck_sdk::validate_rule_selection;
 
+mod atan;
 pub mod params;
 mod railings;
 mod read;

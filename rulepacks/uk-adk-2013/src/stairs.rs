@@ -4,6 +4,7 @@ use plancheck_sdk::prelude::*;
 use plancheck_sdk::units::{ge, le};
 use plancheck_sdk::{Limit, MeasureKind, ModelView};
 
+use crate::atan::atan;
 use crate::params::StairCategory;
 use crate::read::{self, Field, Reading};
 use crate::text::{angle_le, deg, deg_vs, join, mm, mm_vs};
@@ -444,7 +445,7 @@ pub fn pitch(s: &StairFacts, cat: StairCategory) -> Option<Finding> {
     };
     // ADK defines the pitch as the angle of the pitch line through the
     // nosings: atan(rise / going).
-    let p = r.si.atan2(g.si);
+    let p = atan(r.si / g.si);
     let max = MAX_PITCH_DEG.to_radians();
     let how = format!("from rise {} over going {}", mm(r.si), mm(g.si));
     let (outcome, msg) = if angle_le(p, max) {
@@ -495,8 +496,7 @@ pub fn headroom(s: &StairFacts, loft_conversion: bool) -> Finding {
     let v = h.si;
     let from = format!("; read from {}", h.label);
     let relaxation = format!(
-        "the loft-conversion relaxation (1.11) — {} at the centre of the stair width \
-         reducing to {} at the side",
+        "{} at the centre of the stair width reducing to {} at the side",
         mm(LOFT_HEADROOM_CENTRE.si),
         mm(LOFT_HEADROOM_SIDE.si)
     );
@@ -508,7 +508,10 @@ pub fn headroom(s: &StairFacts, loft_conversion: bool) -> Finding {
         )
     } else if !loft_conversion {
         let hint = if ge(v, LOFT_HEADROOM_SIDE.si) {
-            format!("; in a loft conversion {relaxation} — may apply: set loft-conversion")
+            format!(
+                "; if this is a loft conversion, the relaxation of 1.11 ({relaxation}) may \
+                 apply: set loft-conversion"
+            )
         } else {
             String::new()
         };
@@ -527,8 +530,9 @@ pub fn headroom(s: &StairFacts, loft_conversion: bool) -> Finding {
         (
             Outcome::Warning,
             format!(
-                "headroom {} < {}; may satisfy {relaxation} — but the model's single \
-                 Headroom value cannot show where it was measured",
+                "headroom {} < {}; may satisfy the loft-conversion relaxation of 1.11 — \
+                 {relaxation} — but the model's single Headroom value cannot show where it \
+                 was measured",
                 mm_vs(v, HEADROOM.si),
                 mm(HEADROOM.si)
             ),
@@ -539,7 +543,8 @@ pub fn headroom(s: &StairFacts, loft_conversion: bool) -> Finding {
         (
             Outcome::Violation,
             format!(
-                "headroom {} < {}, below even {relaxation}",
+                "headroom {} < {}, below even the loft-conversion relaxation of 1.11 \
+                 ({relaxation})",
                 mm_vs(v, LOFT_HEADROOM_SIDE.si),
                 mm(LOFT_HEADROOM_SIDE.si)
             ),
@@ -786,6 +791,7 @@ mod tests {
         let m = f.measured.unwrap();
         assert_eq!(m.kind, MeasureKind::PlaneAngle);
         assert!((m.si - (0.22f64 / 0.24).atan()).abs() < 1e-12);
+        assert_eq!(m.si, atan(0.22 / 0.24));
         let lim = f.limit.unwrap().max.unwrap();
         assert_eq!(lim.kind, MeasureKind::PlaneAngle);
         assert!((lim.si - 0.7330383).abs() < 1e-7);
