@@ -13,7 +13,29 @@
 //! The model is read with one batched query per element class
 //! (`IfcStairFlight` or `IfcStair`, `IfcRailing`, `IfcSpace`, `IfcDoor`).
 //!
-//! Parameters: none.
+//! Parameters: none (any parameter is refused as an invalid option).
+//!
+//! Choices made where the spec leaves room (each also commented where it is made):
+//!
+//! * Messages print millimetres to 2 decimals as `docs/rulepacks/README.md`
+//!   says (`196.85 mm (7.75 in)`), with a local formatter: the SDK's
+//!   `CodeLength` prints 1 decimal.
+//! * A zero, negative or non-length value in a source is skipped (the next
+//!   source is read) and named in the not-assessable message.
+//! * Space names: LongName is classified first and Name only if LongName
+//!   matches no category; any non-letter separates words.
+//! * `hallway-width` applies to spaces the shared classification calls
+//!   hallways, so `Hall closet` and `Hall bath` are not checked as hallways.
+//! * `guard-height` reads the containing space's name from the batched
+//!   `IfcSpace` query rather than one `get` per railing; a user-defined
+//!   railing type counts as "type not stated".
+//! * Egress doors: IFC4X3 `LIFTING*`/`REVOLVING_*` operation types count as
+//!   not side-hinged; the model-level finding lists the candidate doors (case
+//!   1: every door; case 2: the doors that do not state `IsExternal`; case 3:
+//!   the external doors that are not side-hinged, else every door); a pass
+//!   names the widest passing door; `measured` is the widest value read.
+//! * Stair fallback on IFC2X3: `IfcStair.ShapeType = SPIRAL_STAIR` counts as
+//!   spiral, like IFC4's PredefinedType.
 
 #![warn(missing_docs)]
 
