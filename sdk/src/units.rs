@@ -1,6 +1,6 @@
 //! Units: everything inside is SI (metres); limits are written in the code's
-//! own unit and printed millimetres first with that unit beside, e.g.
-//! `190 mm (7.48 in) > 177.8 mm (7 in)`.
+//! own unit and printed millimetres first (at most two decimals) with that
+//! unit beside, e.g. `190 mm (7.48 in) > 177.8 mm (7 in)`.
 
 use std::fmt;
 
@@ -83,7 +83,7 @@ impl CodeLength {
 
 impl fmt::Display for CodeLength {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} mm", trim(self.si * 1000.0, 1))?;
+        write!(f, "{} mm", trim(self.si * 1000.0, 2))?;
         match self.unit {
             CodeUnit::Millimetre => Ok(()),
             CodeUnit::Inch => write!(f, " ({} in)", trim(self.si / M_PER_INCH, 2)),
@@ -148,6 +148,7 @@ mod tests {
             "3657.6 mm (12 ft)"
         );
         assert_eq!(CodeLength::millimetres(2000.0).to_string(), "2000 mm");
+        assert_eq!(CodeLength::inches(7.75).to_string(), "196.85 mm (7.75 in)");
     }
 
     #[test]
