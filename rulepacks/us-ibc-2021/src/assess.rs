@@ -193,7 +193,7 @@ pub fn assess(
             .below
             .iter()
             .filter_map(|b| b.bound.map(|x| (x, b.name)))
-            .last()
+            .next_back()
             .map(|(x, name)| format!(", and < {}, the minimum under {name}", Show(x)))
             .unwrap_or_default();
         let comparison = if r.upper_bound {
@@ -218,7 +218,7 @@ pub fn assess(
             .above
             .iter()
             .filter_map(|b| b.bound.map(|x| (x, b.name)))
-            .last()
+            .next_back()
             .map(|(x, name)| format!(", and > {}, the maximum under {name}", Show(x)))
             .unwrap_or_default();
         return finding(
