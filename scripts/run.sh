@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 cargo build --release -p plancheck
 
 bin=target/release/plancheck
-sample=samples/house-ifc4-mm.ifc
+sample=tests/fixtures/models/house-ifc4-mm.ifc
 "$bin" packs
 echo
 echo "== plancheck check --jurisdiction US $sample"

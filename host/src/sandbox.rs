@@ -652,6 +652,12 @@ impl Sandbox {
         (result, stats)
     }
 
+    /// Creates a fresh store and instance of `code` and drops them: the
+    /// fixed cost of every call. Used by smoke tests and benchmarks.
+    pub fn probe(&self, code: &PackCode) -> Result<Duration, PluginError> {
+        self.instantiate(code).map(|(_, _, t)| t)
+    }
+
     fn instantiate(
         &self,
         code: &PackCode,

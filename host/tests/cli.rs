@@ -1,0 +1,266 @@
+//! `plancheck` end to end: the real binary, the real rule packs built as
+//! components, the committed IFC fixtures. Exit codes, table and JSON output,
+//! and every way a user can get it wrong.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+const PACKS: [&str; 3] = ["us-ibc-2021", "us-irc-2021", "uk-adk-2013"];
+
+/// Builds the three rule packs once and installs them into a packs dir.
+fn packs_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(root())
+            .args(["build", "--profile", "plugin", "--target", "wasm32-wasip2"]);
+        for p in PACKS {
+            cmd.args(["-p", p]);
+        }
+        let out = cmd.output().expect("run cargo");
+        assert!(
+            out.status.success(),
+            "building the packs failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dir = root().join("target").join("cli-test-packs");
+        std::fs::create_dir_all(&dir).unwrap();
+        for p in PACKS {
+            let src = root()
+                .join("target/wasm32-wasip2/plugin")
+                .join(format!("{}.wasm", p.replace('-', "_")));
+            std::fs::copy(&src, dir.join(format!("{p}.wasm"))).unwrap();
+        }
+        dir
+    })
+}
+
+fn model(name: &str) -> PathBuf {
+    root().join("tests/fixtures/models").join(name)
+}
+
+fn plancheck(args: &[&str], packs: &Path) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_plancheck"))
+        .args(args)
+        .env("PLANCHECK_PACKS_DIR", packs)
+        .env("PLANCHECK_DATA_DIR", data.path())
+        .env_remove("PLANCHECK_LOG")
+        .output()
+        .expect("run plancheck")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn packs_lists_manifests() {
+    let o = plancheck(&["packs"], packs_dir());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    for p in PACKS {
+        assert!(out.contains(p), "{out}");
+    }
+    assert!(out.contains("IBC 2021 §1011.5.2"), "{out}");
+    assert!(out.contains("stair-riser-height"), "{out}");
+
+    let o = plancheck(&["packs", "--format", "json"], packs_dir());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["manifest"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["uk-adk-2013", "us-ibc-2021", "us-irc-2021"]);
+    let ibc = &v["packs"][1];
+    assert_eq!(ibc["manifest"]["jurisdiction"], "US");
+    assert_eq!(ibc["manifest"]["contract"], "0.1.0");
+    assert_eq!(ibc["digest"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn check_table_reports_violations_with_citations_and_exit_1() {
+    let m = model("house-ifc4-mm.ifc");
+    let o = plancheck(
+        &["check", "--pack", "us-ibc-2021", m.to_str().unwrap()],
+        packs_dir(),
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "violations → exit 1\n{out}{err}");
+    assert!(out.contains("IFC4"), "{out}");
+    assert!(out.contains("violation"), "{out}");
+    assert!(out.contains("IBC 2021 §1011.5.2"), "{out}");
+    // Element names come from the model, next to their GlobalIds.
+    assert!(out.contains("SF-steep (0poOnmoe5MhO1eKI9qzZrB)"), "{out}");
+    // Millimetres first, the code's unit beside.
+    assert!(out.contains("200 mm (7.87 in)"), "{out}");
+    assert!(out.contains("Summary:"), "{out}");
+}
+
+#[test]
+fn check_json_is_stable_and_names_elements() {
+    let m = model("house-ifc2x3-m.ifc");
+    let o = plancheck(
+        &[
+            "check",
+            "--jurisdiction",
+            "US",
+            "--format",
+            "json",
+            m.to_str().unwrap(),
+        ],
+        packs_dir(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(v["format"], "1");
+    assert_eq!(v["model"]["schema"], "IFC2X3");
+    let packs: Vec<&str> = v["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pack"].as_str().unwrap())
+        .collect();
+    assert_eq!(packs, ["us-ibc-2021", "us-irc-2021"]);
+    let findings = v["packs"][0]["findings"].as_array().unwrap();
+    let steep = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "stair-riser-height" && f["elements"][0] == "0poOnmoe5MhO1eKI9qzZrB"
+        })
+        .expect("SF-steep riser finding");
+    assert_eq!(steep["outcome"], "violation");
+    assert_eq!(steep["citation"]["code"], "IBC");
+    assert_eq!(steep["citation"]["edition"], "2021");
+    assert_eq!(steep["citation"]["section"], "1011.5.2");
+    assert_eq!(steep["measured"]["kind"], "length");
+    assert!((steep["measured"]["si"].as_f64().unwrap() - 0.2).abs() < 1e-9);
+    let total: usize = v["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["outcome"] == "violation")
+                .count()
+        })
+        .sum();
+    assert_eq!(v["summary"]["violation"].as_u64().unwrap() as usize, total);
+}
+
+#[test]
+fn a_compliant_model_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ok.json");
+    std::fs::write(
+        &path,
+        r#"{"schema":"IFC4","elements":[
+            {"id":"1hOSvn6df7F8_7GcBWlRGQ","class":"IfcStairFlight","name":"Good flight",
+             "attributes":[
+               {"name":"RiserHeight","value":{"type":"measure","value":{"kind":"length","si":0.17}},"dataType":"IfcPositiveLengthMeasure"},
+               {"name":"TreadLength","value":{"type":"measure","value":{"kind":"length","si":0.29}},"dataType":"IfcPositiveLengthMeasure"}]}
+        ]}"#,
+    )
+    .unwrap();
+    let o = plancheck(
+        &[
+            "check",
+            "--pack",
+            "us-ibc-2021",
+            "--rule",
+            "stair-riser-height",
+            "--rule",
+            "stair-tread-depth",
+            path.to_str().unwrap(),
+        ],
+        packs_dir(),
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("0 violations"), "{out}");
+    assert!(out.contains("2 passed"), "{out}");
+}
+
+#[test]
+fn user_errors_exit_2_with_a_clear_message() {
+    let m = model("house-ifc4-m.ifc");
+    let m = m.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["check", "--pack", "us-ibc-2020", m], "no pack `us-ibc-2020`"),
+        (vec!["check", m], "name at least one --pack or a --jurisdiction"),
+        (vec!["check", "--jurisdiction", "FR", m], "no pack for jurisdiction `FR`"),
+        (
+            vec!["check", "--pack", "us-ibc-2021", "--rule", "no-such-rule", m],
+            "no selected pack has a rule `no-such-rule`",
+        ),
+        (
+            vec!["check", "--pack", "us-ibc-2021", "/nonexistent/model.ifc"],
+            "/nonexistent/model.ifc",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = plancheck(&args, packs_dir());
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}\n{out}{err}");
+        assert!(err.contains(want), "{args:?}: stderr `{err}` lacks `{want}`");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_broken_model_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.ifc");
+    std::fs::write(
+        &path,
+        "ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\nFILE_NAME('','',(''),(''),'','','');\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n#1=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'P',$,$,$,$,$,$);\n#2=IFCDOOR('1",
+    )
+    .unwrap();
+    let o = plancheck(
+        &["check", "--pack", "us-ibc-2021", path.to_str().unwrap()],
+        packs_dir(),
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(err.contains("broken.ifc"), "{err}");
+    assert!(err.contains(":9"), "names line 9: {err}");
+}
+
+#[test]
+fn a_bad_pack_file_is_reported_and_the_others_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        packs_dir().join("us-ibc-2021.wasm"),
+        dir.path().join("us-ibc-2021.wasm"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("junk.wasm"), b"\0asm\x0d\0\x01\0junk").unwrap();
+
+    let o = plancheck(&["packs"], dir.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "a pack failed to load → 2\n{out}{err}");
+    assert!(out.contains("NOT LOADED"), "{out}");
+    assert!(out.contains("junk.wasm"), "{out}");
+    assert!(out.contains("us-ibc-2021"), "{out}");
+
+    let m = model("house-ifc4-ft.ifc");
+    let o = plancheck(
+        &["check", "--pack", "us-ibc-2021", m.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+}
