@@ -136,9 +136,7 @@ fn check_json_is_stable_and_names_elements() {
     let findings = v["packs"][0]["findings"].as_array().unwrap();
     let steep = findings
         .iter()
-        .find(|f| {
-            f["rule"] == "stair-riser-height" && f["elements"][0] == "0poOnmoe5MhO1eKI9qzZrB"
-        })
+        .find(|f| f["rule"] == "stair-riser-height" && f["elements"][0] == "0poOnmoe5MhO1eKI9qzZrB")
         .expect("SF-steep riser finding");
     assert_eq!(steep["outcome"], "violation");
     assert_eq!(steep["citation"]["code"], "IBC");
@@ -200,11 +198,27 @@ fn user_errors_exit_2_with_a_clear_message() {
     let m = model("house-ifc4-m.ifc");
     let m = m.to_str().unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["check", "--pack", "us-ibc-2020", m], "no pack `us-ibc-2020`"),
-        (vec!["check", m], "name at least one --pack or a --jurisdiction"),
-        (vec!["check", "--jurisdiction", "FR", m], "no pack for jurisdiction `FR`"),
         (
-            vec!["check", "--pack", "us-ibc-2021", "--rule", "no-such-rule", m],
+            vec!["check", "--pack", "us-ibc-2020", m],
+            "no pack `us-ibc-2020`",
+        ),
+        (
+            vec!["check", m],
+            "name at least one --pack or a --jurisdiction",
+        ),
+        (
+            vec!["check", "--jurisdiction", "FR", m],
+            "no pack for jurisdiction `FR`",
+        ),
+        (
+            vec![
+                "check",
+                "--pack",
+                "us-ibc-2021",
+                "--rule",
+                "no-such-rule",
+                m,
+            ],
             "no selected pack has a rule `no-such-rule`",
         ),
         (
@@ -216,7 +230,10 @@ fn user_errors_exit_2_with_a_clear_message() {
         let o = plancheck(&args, packs_dir());
         let (out, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}\n{out}{err}");
-        assert!(err.contains(want), "{args:?}: stderr `{err}` lacks `{want}`");
+        assert!(
+            err.contains(want),
+            "{args:?}: stderr `{err}` lacks `{want}`"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
 }
@@ -252,7 +269,11 @@ fn a_bad_pack_file_is_reported_and_the_others_still_work() {
 
     let o = plancheck(&["packs"], dir.path());
     let (out, err) = text(&o);
-    assert_eq!(o.status.code(), Some(2), "a pack failed to load → 2\n{out}{err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a pack failed to load → 2\n{out}{err}"
+    );
     assert!(out.contains("NOT LOADED"), "{out}");
     assert!(out.contains("junk.wasm"), "{out}");
     assert!(out.contains("us-ibc-2021"), "{out}");

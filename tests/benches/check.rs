@@ -29,7 +29,11 @@ fn benches(c: &mut Criterion) {
     let native = us_ibc_2021::Pack::check(model.as_ref(), &opts).unwrap();
     let (sandboxed, _) = sandbox.check(&code, model.clone(), &opts);
     assert_eq!(native, sandboxed.unwrap());
-    eprintln!("{} elements, {} findings per check", model.elements().len(), native.len());
+    eprintln!(
+        "{} elements, {} findings per check",
+        model.elements().len(),
+        native.len()
+    );
 
     let mut g = c.benchmark_group("check-10k");
     g.sample_size(30);
