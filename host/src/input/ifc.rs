@@ -910,7 +910,7 @@ impl<'s, 'a> Loader<'s, 'a> {
         // property sets: the element's own first, then its type's
         let psets = std::mem::take(&mut self.psets);
         let mut elements = std::mem::take(&mut self.elements);
-        for (i, e) in elements.iter_mut().enumerate() {
+        for ((i, e), predefined) in elements.iter_mut().enumerate().zip(resolved) {
             let x = &self.extra[i];
             let mut sets: Vec<PropertySet> = Vec::new();
             let own = x.psets.iter();
@@ -924,7 +924,7 @@ impl<'s, 'a> Loader<'s, 'a> {
                 }
             }
             e.property_sets = sets;
-            e.predefined_type = resolved[i].clone();
+            e.predefined_type = predefined;
         }
         // storey / space are GlobalIds
         let id_of = |k: u32| elements[k as usize].id.clone();
