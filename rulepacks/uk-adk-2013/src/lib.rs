@@ -22,6 +22,44 @@
 //! The pack reads the model in batches: one query for the stair flights
 //! (a second for `IfcStair` only when the model has no flights), one for
 //! the railings, and one for the spaces only when a railing sits in one.
+//!
+//! # Choices where the spec leaves room
+//!
+//! Each is what a building control officer reading the report would expect:
+//!
+//! * **Unusable values fall through.** A source holding zero or a negative
+//!   length (an exporter's "unknown"), or a number that is not a length
+//!   measure, counts as missing, so the next source in the README's order
+//!   is read; if none is usable the not-assessable message says what each
+//!   source held.
+//! * **`limit` under `stair-category = any`:** the band every category
+//!   allows (rise 150–170 mm, going 250–300 mm) for a pass or a warning —
+//!   the limit the stair fails without knowing its category — and the band
+//!   some category allows (rise 150–220, going 220–400 mm) for a violation.
+//! * **Headroom:** with `loft-conversion = true`, below 1.8 m is decided
+//!   against 1.8 m (it fails even the relaxation); with `false`, a value
+//!   between 1.8 and 2.0 m says the loft relaxation might apply.
+//! * **Keywords** (guard location, secondary handrails) match whole words,
+//!   case-insensitively, as in the README's space-name convention; the
+//!   plurals `flights`, `balconies`, `roofs`, `terraces` are added to the
+//!   spec's lists, which whole-word matching would otherwise miss.
+//! * **Untyped railings** are those with no PredefinedType, `NOTDEFINED` or
+//!   `USERDEFINED`: `guard-height` reports them not-assessable. Other
+//!   PredefinedTypes (IFC4.3 `FENCE`) are neither handrails nor guards.
+//! * **Guard `limit`:** a pass is decided against the highest height that
+//!   may apply, a violation against the lowest, a warning against 1100 mm.
+//! * **Parameters** are matched exactly (lower case, as documented); one
+//!   given twice is refused rather than guessed at.
+//! * **Not-assessable findings carry no `limit`** (nothing was compared);
+//!   `measured` is set wherever the model had the value (e.g. a spiral
+//!   flight with a rise).
+//! * **Messages** print millimetres to at most 2 decimals (README), with more
+//!   decimals only when a value would otherwise print as equal to the limit
+//!   it fails (`170.004 mm > 170 mm`), and name the data source they read.
+//! * **Pitch** uses a bit-reproducible arctangent so native and sandboxed
+//!   runs report the same `measured` value (see `atan.rs`).
+//! * **IFC2X3 `IfcStair`** (stair fallback) states its kind in `ShapeType`;
+//!   that is read too, in case the host does not map it to PredefinedType.
 
 #![warn(missing_docs)]
 

@@ -189,14 +189,18 @@ pub fn collect(model: &dyn ModelView) -> Vec<StairFacts> {
         .collect()
 }
 
-fn spiral_finding(rule: &RuleDef, s: &StairFacts, why: &str) -> Finding {
-    rule.not_assessable(
+/// Not-assessable for a spiral stair; `measured` still carries what the
+/// model states, as the README asks of every finding.
+fn spiral_finding(rule: &RuleDef, s: &StairFacts, why: &str, measured: Option<Measure>) -> Finding {
+    let mut f = rule.not_assessable(
         &s.id,
         format!(
             "spiral stair ({why}): spiral and helical stairs are designed to BS 5395-2 \
              (ADK 'Special stairs'), not to Table 1.1"
         ),
-    )
+    );
+    f.measured = measured;
+    f
 }
 
 fn category_phrase(cats: &[StairCategory]) -> String {
@@ -354,7 +358,8 @@ fn range(min: CodeLength, max: CodeLength) -> String {
 /// `stair-rise` for one stair.
 pub fn rise(s: &StairFacts, cat: StairCategory) -> Finding {
     if let Some(why) = &s.spiral {
-        return spiral_finding(&STAIR_RISE, s, why);
+        let m = s.rise.as_ref().ok().map(|r| Measure::length_m(r.si));
+        return spiral_finding(&STAIR_RISE, s, why, m);
     }
     match &s.rise {
         Err(why) => STAIR_RISE.not_assessable(&s.id, format!("no rise: {why}")),
@@ -365,7 +370,8 @@ pub fn rise(s: &StairFacts, cat: StairCategory) -> Finding {
 /// `stair-going` for one stair.
 pub fn going(s: &StairFacts, cat: StairCategory) -> Finding {
     if let Some(why) = &s.spiral {
-        return spiral_finding(&STAIR_GOING, s, why);
+        let m = s.going.as_ref().ok().map(|g| Measure::length_m(g.si));
+        return spiral_finding(&STAIR_GOING, s, why, m);
     }
     match &s.going {
         Err(why) => STAIR_GOING.not_assessable(&s.id, format!("no going: {why}")),
@@ -391,7 +397,10 @@ fn both_from(r: &Reading, g: &Reading) -> String {
 pub fn two_r_plus_g(s: &StairFacts) -> Finding {
     let rule = &STAIR_2R_PLUS_G;
     if let Some(why) = &s.spiral {
-        return spiral_finding(rule, s, why);
+        let m = rise_and_going(s, "")
+            .ok()
+            .map(|(r, g)| Measure::length_m(2.0 * r.si + g.si));
+        return spiral_finding(rule, s, why, m);
     }
     let (r, g) = match rise_and_going(s, "2R+G") {
         Ok(rg) => rg,
@@ -437,7 +446,10 @@ pub fn pitch(s: &StairFacts, cat: StairCategory) -> Option<Finding> {
     }
     let rule = &STAIR_PITCH;
     if let Some(why) = &s.spiral {
-        return Some(spiral_finding(rule, s, why));
+        let m = rise_and_going(s, "")
+            .ok()
+            .map(|(r, g)| angle(atan(r.si / g.si)));
+        return Some(spiral_finding(rule, s, why, m));
     }
     let (r, g) = match rise_and_going(s, "the pitch") {
         Ok(rg) => rg,
@@ -735,6 +747,8 @@ mod tests {
         ] {
             assert_eq!(f.outcome, Outcome::NotAssessable, "{}", f.rule);
             assert!(f.message.contains("BS 5395-2"), "{}", f.message);
+            assert!(f.measured.is_some(), "{}", f.rule);
+            assert_eq!(f.limit, None);
         }
         // Headroom is not a Table 1.1 matter: spiral stairs are checked.
         assert_eq!(headroom(&s, false).outcome, Outcome::Pass);

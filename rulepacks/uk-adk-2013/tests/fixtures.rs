@@ -253,3 +253,86 @@ fn component_refuses_invalid_options() {
         "{err}"
     );
 }
+
+/// Every element a rule applies to gets exactly one finding from it.
+fn assert_one_finding_per_element(m: &Model, fs: &[Finding], context: &str) {
+    use plancheck_sdk::Query;
+    let flights = m.count("IfcStairFlight") as usize;
+    let railings = m.query(&Query::class("IfcRailing"));
+    let kind = |r: &plancheck_sdk::Row| {
+        r.predefined_type
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_uppercase()
+    };
+    let handrails = railings.iter().filter(|r| kind(r) == "HANDRAIL").count();
+    let guards = railings
+        .iter()
+        .filter(|r| {
+            matches!(
+                kind(r).as_str(),
+                "GUARDRAIL" | "BALUSTRADE" | "" | "NOTDEFINED" | "USERDEFINED"
+            )
+        })
+        .count();
+    for (rule, n) in [
+        ("stair-rise", flights),
+        ("stair-going", flights),
+        ("stair-2r-plus-g", flights),
+        ("stair-pitch", flights),
+        ("stair-headroom", flights),
+        ("handrail-height", handrails),
+        ("guard-height", guards),
+    ] {
+        let mut ids: Vec<&str> = fs
+            .iter()
+            .filter(|f| f.rule == rule)
+            .flat_map(|f| f.elements.iter().map(String::as_str))
+            .collect();
+        assert_eq!(ids.len(), n, "{context}: {rule}");
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "{context}: {rule} reports an element twice");
+    }
+    assert_eq!(fs.len(), 5 * flights + handrails + guards, "{context}");
+}
+
+/// The 1,000-element benchmark model: values vary with the element index,
+/// so this is a wider check that native and sandboxed runs agree bit for
+/// bit and that no element is dropped.
+#[test]
+fn bench_1k_native_equals_component() {
+    let m = load_model(workspace_root().join("tests/fixtures/models/bench-1k-ifc4-mm.ifc"));
+    for options in [CheckOptions::default(), general_access()] {
+        let fs = run_both(&m, &options, "bench-1k");
+        if options.parameters.is_empty() {
+            assert_one_finding_per_element(&m, &fs, "bench-1k");
+        }
+    }
+}
+
+/// Timing through the sandbox on the 10,000-element model:
+/// `cargo test -p uk-adk-2013 --test fixtures -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing only"]
+fn bench_10k_timing() {
+    let m = load_model(workspace_root().join("tests/fixtures/models/bench-10k-ifc4-mm.ifc"));
+    let wasm = build_component("uk-adk-2013");
+    let sb = plancheck_sdk::testing::sandbox();
+    let bytes = std::fs::read(&wasm).unwrap();
+    let t = std::time::Instant::now();
+    let code = sb
+        .load_pack(&wasm.display().to_string(), &bytes, None)
+        .unwrap();
+    let load = t.elapsed();
+    let model = std::sync::Arc::new(m.clone());
+    let t = std::time::Instant::now();
+    let (res, _) = sb.check(&code, model, &CheckOptions::default());
+    let check = t.elapsed();
+    let fs = res.unwrap();
+    eprintln!(
+        "bench-10k: {} findings; component load {load:?}, check {check:?}",
+        fs.len()
+    );
+    assert_one_finding_per_element(&m, &fs, "bench-10k");
+}
