@@ -8,6 +8,7 @@ use crate::{Attribute, PropertySet, Value};
 
 /// A building storey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Storey {
     /// GlobalId of the IfcBuildingStorey.
     pub id: String,
@@ -22,7 +23,7 @@ pub struct Storey {
 /// One element (any IfcObjectDefinition with a GlobalId) with everything the
 /// model knows about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Element {
     /// IFC GlobalId.
     pub id: String,
@@ -183,6 +184,7 @@ impl std::error::Error for ModelBuildError {}
 
 /// The serialisable part of a model: the JSON model format (docs/model-format.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelData {
     /// IFC schema, e.g. `IFC4`.
     pub schema: String,
@@ -228,14 +230,15 @@ impl Model {
                     class: e.class.clone(),
                 });
             }
-            if by_id.insert(e.id.clone(), i as u32).is_some() {
-                warnings.push(format!(
+            match by_id.entry(e.id.clone()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                // Keep the first; lookups by id return it.
+                std::collections::hash_map::Entry::Occupied(_) => warnings.push(format!(
                     "duplicate GlobalId {} ({}): lookups by id return the first",
                     e.id, e.class
-                ));
-                // keep the first
-                let first = elements.iter().position(|x| x.id == e.id).expect("present");
-                by_id.insert(e.id.clone(), first as u32);
+                )),
             }
             let key = e.class.to_ascii_uppercase();
             let classes = lineage.entry(key.clone()).or_insert_with(|| {
@@ -439,6 +442,15 @@ mod tests {
                 .as_length(),
             Some(0.9)
         );
+    }
+
+    #[test]
+    fn json_field_typos_are_errors() {
+        let err = serde_json::from_str::<ModelData>(
+            r#"{"schema":"IFC4","elements":[{"id":"a","class":"IfcDoor","predefinedtype":"DOOR"}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `predefinedtype`"), "{err}");
     }
 
     #[test]

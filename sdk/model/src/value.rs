@@ -43,6 +43,7 @@ impl MeasureKind {
 
 /// A physical quantity in SI units.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Measure {
     /// What it measures.
     pub kind: MeasureKind,
@@ -134,6 +135,7 @@ fn whole(x: f64) -> Option<i64> {
 
 /// One property or quantity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Property {
     /// Property name, e.g. `RiserHeight`.
     pub name: String,
@@ -157,6 +159,7 @@ pub enum SetKind {
 
 /// A property set or quantity set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PropertySet {
     /// Set name, e.g. `Pset_DoorCommon`, `Qto_DoorBaseQuantities`, `BaseQuantities`.
     pub name: String,
@@ -176,6 +179,7 @@ impl PropertySet {
 
 /// An attribute of the IFC entity itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attribute {
     /// Attribute name as the schema spells it, e.g. `OverallWidth`.
     pub name: String,
