@@ -14,6 +14,8 @@ use std::fmt;
 use plancheck_sdk::prelude::*;
 use plancheck_sdk::units::{ge, le, trim};
 
+use crate::read::Reading;
+
 /// A length as the spec prints it: millimetres to at most **2** decimals
 /// (`196.85 mm (7.75 in)`), then the code's unit as the SDK prints it.
 ///
@@ -32,8 +34,6 @@ impl fmt::Display for Show {
         write!(f, "{} mm{code_unit}", trim(self.0.si * 1000.0, 2))
     }
 }
-
-use crate::read::Reading;
 
 /// A warning band: values between the code's limit and `bound` comply only
 /// under `condition`.
