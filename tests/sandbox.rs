@@ -50,7 +50,7 @@ fn hostile_behaviour_is_a_clear_error_and_the_host_carries_on() {
     assert_still_good(&sb, &code);
 
     type Case = (&'static str, fn(&PluginError) -> bool, &'static str);
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         (
             "loop",
             |e| matches!(e, PluginError::CpuTime { .. }),
@@ -80,6 +80,11 @@ fn hostile_behaviour_is_a_clear_error_and_the_host_carries_on() {
             "error",
             |e| matches!(e, PluginError::Pack { .. }),
             "mode `error` asked for an error",
+        ),
+        (
+            "undeclared",
+            |e| matches!(e, PluginError::Contract { .. }),
+            "rule `not-in-manifest`, which its manifest does not declare",
         ),
     ];
     for (m, is_kind, text) in cases {

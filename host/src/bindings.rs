@@ -237,11 +237,26 @@ pub fn manifest_in(m: wt::PackManifest) -> pm::Manifest {
     }
 }
 
-/// Converts a finding from the wire.
-pub fn finding_in(f: wt::Finding) -> pm::Finding {
-    pm::Finding {
+/// Converts a finding from the wire. A finding without a citation takes its
+/// rule's citation from the manifest (`citations`); a finding for a rule the
+/// manifest does not declare is refused (reports join findings to rules).
+pub fn finding_in(
+    f: wt::Finding,
+    citations: &std::collections::HashMap<String, pm::Citation>,
+) -> Result<pm::Finding, String> {
+    let Some(declared) = citations.get(&f.rule) else {
+        return Err(format!(
+            "returned a finding for rule `{}`, which its manifest does not declare",
+            f.rule
+        ));
+    };
+    let citation = match f.citation {
+        Some(c) => citation_in(c),
+        None => declared.clone(),
+    };
+    Ok(pm::Finding {
         rule: f.rule,
-        citation: citation_in(f.citation),
+        citation,
         outcome: match f.outcome {
             wt::Outcome::Violation => pm::Outcome::Violation,
             wt::Outcome::Warning => pm::Outcome::Warning,
@@ -255,7 +270,7 @@ pub fn finding_in(f: wt::Finding) -> pm::Finding {
             min: l.min.map(measure_in),
             max: l.max.map(measure_in),
         }),
-    }
+    })
 }
 
 /// Converts check options to the wire.

@@ -14,6 +14,7 @@
 //! * Any failure of a plugin is a [`PluginError`] for that plugin; the
 //!   engine, and every other plugin, carries on.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -48,6 +49,9 @@ pub struct SandboxConfig {
     pub max_instances: u32,
     /// Where compiled artifacts are cached; `None` disables the disk cache.
     pub cache_dir: Option<PathBuf>,
+    /// Write `/tmp/perf-<pid>.map` so `perf` can name JIT-compiled plugin
+    /// functions (for profiling packs; off by default).
+    pub perf_map: bool,
 }
 
 impl Default for SandboxConfig {
@@ -59,6 +63,7 @@ impl Default for SandboxConfig {
             fuel: None,
             max_instances: 64,
             cache_dir: None,
+            perf_map: false,
         }
     }
 }
@@ -176,6 +181,14 @@ pub enum PluginError {
         plugin: String,
         /// The pack's error.
         error: pm::PackError,
+    },
+    /// Returned something the contract does not allow.
+    #[error("{plugin}: broke the plugin contract: {detail}")]
+    Contract {
+        /// Plugin name.
+        plugin: String,
+        /// What was wrong.
+        detail: String,
     },
     /// The host itself failed around the call (cache I/O, instance slots).
     #[error("{plugin}: {detail}")]
@@ -339,6 +352,8 @@ pub struct PackCode {
     pre: RulePackPre<CallState>,
     digest: String,
     data_dir: Option<DataDir>,
+    /// Rule id → citation, from the manifest (findings may omit citations).
+    citations: std::sync::OnceLock<Arc<HashMap<String, pm::Citation>>>,
 }
 
 impl std::fmt::Debug for PackCode {
@@ -380,6 +395,9 @@ impl Sandbox {
             .max_wasm_stack(config.max_wasm_stack)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
             .cranelift_opt_level(wasmtime::OptLevel::Speed);
+        if config.perf_map {
+            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&cfg)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -437,6 +455,7 @@ impl Sandbox {
             pre,
             digest,
             data_dir,
+            citations: std::sync::OnceLock::new(),
         })
     }
 
@@ -595,9 +614,29 @@ impl Sandbox {
     pub fn manifest(&self, code: &PackCode) -> Result<pm::Manifest, PluginError> {
         let (mut store, inst, _) = self.instantiate(code)?;
         match inst.plancheck_plugin_rules().call_manifest(&mut store) {
-            Ok(m) => Ok(bindings::manifest_in(m)),
+            Ok(m) => {
+                let m = bindings::manifest_in(m);
+                let _ = code.citations.set(Arc::new(
+                    m.rules
+                        .iter()
+                        .map(|r| (r.id.clone(), r.citation.clone()))
+                        .collect(),
+                ));
+                Ok(m)
+            }
             Err(e) => Err(self.call_error(code, "manifest", &store, e)),
         }
+    }
+
+    fn citations(
+        &self,
+        code: &PackCode,
+    ) -> Result<Arc<HashMap<String, pm::Citation>>, PluginError> {
+        if let Some(c) = code.citations.get() {
+            return Ok(c.clone());
+        }
+        self.manifest(code)?;
+        Ok(code.citations.get().cloned().unwrap_or_default())
     }
 
     /// Calls `check` in a fresh instance. The model is shared, not copied:
@@ -608,18 +647,18 @@ impl Sandbox {
         model: Arc<pm::Model>,
         options: &pm::CheckOptions,
     ) -> (Result<Vec<pm::Finding>, PluginError>, CallStats) {
+        let no_stats = || CallStats {
+            instantiate: Duration::ZERO,
+            run: Duration::ZERO,
+            logs: vec![],
+        };
+        let citations = match self.citations(code) {
+            Ok(c) => c,
+            Err(e) => return (Err(e), no_stats()),
+        };
         let (mut store, inst, instantiate) = match self.instantiate(code) {
             Ok(x) => x,
-            Err(e) => {
-                return (
-                    Err(e),
-                    CallStats {
-                        instantiate: Duration::ZERO,
-                        run: Duration::ZERO,
-                        logs: vec![],
-                    },
-                )
-            }
+            Err(e) => return (Err(e), no_stats()),
         };
         let t = Instant::now();
         let result = (|| {
@@ -636,7 +675,14 @@ impl Sandbox {
                 .plancheck_plugin_rules()
                 .call_check(&mut store, handle, &opts)
             {
-                Ok(Ok(findings)) => Ok(findings.into_iter().map(bindings::finding_in).collect()),
+                Ok(Ok(findings)) => findings
+                    .into_iter()
+                    .map(|f| bindings::finding_in(f, &citations))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|detail| PluginError::Contract {
+                        plugin: code.name.to_string(),
+                        detail,
+                    }),
                 Ok(Err(e)) => Err(PluginError::Pack {
                     plugin: code.name.to_string(),
                     error: bindings::pack_error_in(e),

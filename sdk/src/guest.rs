@@ -17,6 +17,13 @@ pub mod bindings {
     });
 }
 
+/// Talc instead of dlmalloc (feature `fast-alloc`, on by default): faster
+/// for the many small strings a check allocates. Plugins are single-threaded
+/// components, so the non-atomic dynamic allocator is the right one.
+#[cfg(all(feature = "fast-alloc", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 static PANIC_HOOK: Once = Once::new();
 
 /// Routes panic messages to the host log, so a panicking pack's error names
@@ -63,7 +70,24 @@ pub fn check<P: RulePack>(
     };
     let view = Remote(model);
     match P::check(&view, &options) {
-        Ok(findings) => Ok(findings.into_iter().map(finding_out).collect()),
+        Ok(findings) => {
+            // Findings citing their rule's manifest citation send none; the
+            // host fills it in (see `finding.citation` in the contract).
+            let manifest = P::manifest();
+            let cited = |f: &crate::Finding| {
+                manifest
+                    .rules
+                    .iter()
+                    .any(|r| r.id == f.rule && r.citation == f.citation)
+            };
+            Ok(findings
+                .into_iter()
+                .map(|f| {
+                    let omit = cited(&f);
+                    finding_out(f, omit)
+                })
+                .collect())
+        }
         Err(crate::PackError::InvalidOption(m)) => Err(wt::PackError::InvalidOption(m)),
         Err(crate::PackError::Failed(m)) => Err(wt::PackError::Failed(m)),
     }
@@ -223,10 +247,10 @@ fn citation_out(c: crate::Citation) -> wt::Citation {
     }
 }
 
-fn finding_out(f: crate::Finding) -> wt::Finding {
+fn finding_out(f: crate::Finding, omit_citation: bool) -> wt::Finding {
     wt::Finding {
         rule: f.rule,
-        citation: citation_out(f.citation),
+        citation: (!omit_citation).then(|| citation_out(f.citation)),
         outcome: match f.outcome {
             crate::Outcome::Violation => wt::Outcome::Violation,
             crate::Outcome::Warning => wt::Outcome::Warning,

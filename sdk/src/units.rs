@@ -103,19 +103,42 @@ impl fmt::Display for CodeLength {
     }
 }
 
-/// Formats `v` with at most `decimals` decimals, trimming trailing zeros.
+/// Formats `v` with at most `decimals` decimals (up to 9), trimming
+/// trailing zeros: `trim(177.8, 2)` is `177.8`, `trim(2000.0, 2)` is `2000`.
+///
+/// Rounds half away from zero on `v × 10^decimals` and prints integers:
+/// core's float formatting needs 128-bit multiplications that wasm emulates,
+/// and messages format several numbers per finding.
 pub fn trim(v: f64, decimals: usize) -> String {
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
+    use std::fmt::Write;
+    let d = decimals.min(9);
+    let pow = 10u64.pow(d as u32);
+    let scaled = (v * pow as f64).round();
+    if !scaled.is_finite() || scaled.abs() >= 9.0e15 {
+        let s = format!("{v:.d$}");
+        return if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
     }
+    let n = scaled as i64;
+    let abs = n.unsigned_abs();
+    let (int, mut frac) = (abs / pow, abs % pow);
+    let mut s = String::with_capacity(12);
+    if n < 0 {
+        s.push('-');
+    }
+    let _ = write!(s, "{int}");
+    if frac != 0 {
+        let mut width = d;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        let _ = write!(s, ".{frac:0width$}");
+    }
+    s
 }
 
 /// `a <= b` within [`LENGTH_TOLERANCE_M`].
@@ -149,6 +172,40 @@ mod tests {
         );
         assert_eq!(CodeLength::millimetres(2000.0).to_string(), "2000 mm");
         assert_eq!(CodeLength::inches(7.75).to_string(), "196.85 mm (7.75 in)");
+    }
+
+    #[test]
+    fn trim_matches_core_formatting() {
+        for (v, d, want) in [
+            (177.8, 1, "177.8"),
+            (177.79999999999998, 2, "177.8"),
+            (2000.0, 2, "2000"),
+            (196.85, 2, "196.85"),
+            (7.874015748031496, 2, "7.87"),
+            (0.004, 2, "0"),
+            (-0.004, 2, "0"),
+            (-3.25, 1, "-3.3"),
+            (0.05, 2, "0.05"),
+            (12.5, 0, "13"),
+            (
+                1e300,
+                2,
+                &format!("{:.2}", 1e300_f64)[..]
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_string(),
+            ),
+        ] {
+            assert_eq!(trim(v, d), want, "trim({v}, {d})");
+        }
+        // Agrees with core's formatting away from exact half-way cases.
+        let mut x = 0.0137_f64;
+        for _ in 0..2000 {
+            x = x * 1.37 % 5000.0 + 0.731;
+            let core = format!("{x:.2}");
+            let core = core.trim_end_matches('0').trim_end_matches('.');
+            assert_eq!(trim(x, 2), core, "{x}");
+        }
     }
 
     #[test]

@@ -21,7 +21,12 @@ fn benches(c: &mut Criterion) {
     let model = Arc::new(plancheck::input::load_bytes(&bytes, None, "bench-10k").expect("parse"));
     let opts = CheckOptions::default();
 
-    let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
+    // PLANCHECK_PERFMAP=1 lets `perf record` name the JIT-compiled pack code.
+    let sandbox = Sandbox::new(SandboxConfig {
+        perf_map: std::env::var_os("PLANCHECK_PERFMAP").is_some(),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
     let wasm = std::fs::read(build_component("us-ibc-2021")).unwrap();
     let code = sandbox.load_pack("us-ibc-2021", &wasm, None).expect("load");
 

@@ -67,6 +67,15 @@ impl RulePack for Hostile {
             "error" => Err(PackError::InvalidOption(
                 "mode `error` asked for an error".into(),
             )),
+            "undeclared" => Ok(vec![RuleDef {
+                id: "not-in-manifest",
+                ..RULE
+            }
+            .finding(
+                Outcome::Violation,
+                "door-0",
+                "a rule the manifest never declared",
+            )]),
             "good" => Ok(Select::class("IfcDoor")
                 .run(model)
                 .iter()
