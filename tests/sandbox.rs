@@ -205,3 +205,74 @@ fn compiled_packs_are_cached_on_disk_and_a_corrupt_artifact_is_replaced() {
     assert_still_good(&sb, &third);
     assert!(std::fs::read(&artifact).unwrap().len() > 1000);
 }
+
+/// Runs a probe mode and returns the message it reported.
+fn probe(sb: &Sandbox, code: &PackCode, mode_name: &str, extra: &[(&str, &str)]) -> String {
+    let mut opts = mode(mode_name);
+    opts.parameters
+        .extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let (res, _) = sb.check(code, Arc::new(doors_model(0)), &opts);
+    let findings = res.unwrap_or_else(|e| panic!("{mode_name}: {e}"));
+    findings[0].message.clone()
+}
+
+#[test]
+fn wasi_is_deny_by_default_no_env_files_stdio_or_network() {
+    // Something secret in the host's environment must not reach a pack.
+    std::env::set_var("PLANCHECK_TEST_SECRET", "hunter2");
+    let sb = sandbox();
+    let code = load(&sb, "hostile-pack").unwrap();
+
+    let env = probe(&sb, &code, "probe-env", &[]);
+    println!("{env}");
+    assert!(env.contains("env vars: []"), "{env}");
+    assert!(env.contains("args: 0"), "{env}");
+    assert!(!env.contains("hunter2") && !env.contains("PLANCHECK_TEST_SECRET"));
+
+    let fs = probe(&sb, &code, "probe-fs", &[]);
+    println!("{fs}");
+    assert!(fs.contains("root: Err("), "{fs}");
+    assert!(fs.contains("etc: Err("), "{fs}");
+    assert!(fs.contains("data: Err("), "{fs}");
+
+    // A real listener on loopback: the pack must not reach it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let net = probe(&sb, &code, "probe-net", &[("addr", &addr)]);
+    println!("{net}");
+    assert!(net.contains("tcp: Err("), "{net}");
+    assert!(net.contains("dns: Err("), "{net}");
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the pack connected to {addr}"
+    );
+}
+
+#[test]
+fn a_granted_data_directory_is_readable_and_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("limits.txt"), "riser 7 in").unwrap();
+    let sb = sandbox();
+    let path = build_components(&["hostile-pack"]).remove(0);
+    let code = sb
+        .load_pack(
+            "hostile-pack",
+            &std::fs::read(&path).unwrap(),
+            Some(plancheck::sandbox::DataDir {
+                host: dir.path().to_path_buf(),
+                guest: "/data".into(),
+            }),
+        )
+        .unwrap();
+    let fs = probe(&sb, &code, "probe-fs", &[]);
+    println!("{fs}");
+    assert!(fs.contains(r#"data: Ok("riser 7 in")"#), "{fs}");
+    assert!(fs.contains("write: Err("), "{fs}");
+    assert!(
+        fs.contains("etc: Err("),
+        "outside the grant stays closed: {fs}"
+    );
+    assert!(!dir.path().join("evil.txt").exists());
+}

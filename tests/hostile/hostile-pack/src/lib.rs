@@ -16,6 +16,10 @@ const RULE: RuleDef = RuleDef {
 /// The pack.
 pub struct Hostile;
 
+fn report(message: String) -> Finding {
+    RULE.finding(Outcome::Pass, "probe", message)
+}
+
 #[inline(never)]
 fn recurse(n: u64) -> u64 {
     if std::hint::black_box(n) == u64::MAX {
@@ -76,6 +80,41 @@ impl RulePack for Hostile {
                 "door-0",
                 "a rule the manifest never declared",
             )]),
+            // What the sandbox lets a pack see: each probe reports what it
+            // found as the finding's message, for the test to inspect.
+            "probe-env" => {
+                let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+                let args = std::env::args().count();
+                let cwd = std::env::current_dir().map(|p| p.display().to_string());
+                Ok(vec![report(format!(
+                    "env vars: {vars:?}; args: {args}; cwd: {cwd:?}; stdout write: {:?}",
+                    std::io::Write::write_all(&mut std::io::stdout(), b"hello host\n")
+                        .map_err(|e| e.kind())
+                ))])
+            }
+            "probe-fs" => {
+                let root = std::fs::read_dir("/")
+                    .map(|d| d.count())
+                    .map_err(|e| e.kind());
+                let etc = std::fs::read_to_string("/etc/passwd")
+                    .map(|s| s.len())
+                    .map_err(|e| e.kind());
+                let data = std::fs::read_to_string("/data/limits.txt").map_err(|e| e.kind());
+                let write = std::fs::write("/data/evil.txt", b"x").map_err(|e| e.kind());
+                Ok(vec![report(format!(
+                    "root: {root:?}; etc: {etc:?}; data: {data:?}; write: {write:?}"
+                ))])
+            }
+            "probe-net" => {
+                let addr = options.parameter("addr").unwrap_or("127.0.0.1:9");
+                let tcp = std::net::TcpStream::connect(addr)
+                    .map(|_| "connected")
+                    .map_err(|e| e.kind());
+                let dns = std::net::ToSocketAddrs::to_socket_addrs(&("localhost", 80))
+                    .map(|a| a.count())
+                    .map_err(|e| e.kind());
+                Ok(vec![report(format!("tcp: {tcp:?}; dns: {dns:?}"))])
+            }
             "good" => Ok(Select::class("IfcDoor")
                 .run(model)
                 .iter()
