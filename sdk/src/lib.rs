@@ -18,6 +18,17 @@
 //! plancheck_sdk::export_pack!(Pack);
 //! ```
 //!
+//! Besides the model types, the SDK has:
+//!
+//! * [`select`] — one batched query per element class;
+//! * [`read`] — values in the specification's priority order, skipping
+//!   unusable ones (zero lengths, wrong kinds), with provenance;
+//! * [`rules`] — rule definitions, limits with warning bands, findings;
+//! * [`units`] — exact code units, millimetres to 2 decimals, angles;
+//! * [`text`] — whole-word keyword matching on names, list joining;
+//! * [`params`] — declared, validated pack parameters;
+//! * [`maths`] — bit-reproducible `atan` / `atan2` (native == component).
+//!
 //! The same code runs natively (unit tests, the `testing` harness,
 //! benchmarks) against a [`Model`], and inside the host's sandbox as a
 //! `wasm32-wasip2` component, where [`ModelView`] calls go to the host.
@@ -31,8 +42,12 @@ pub use plancheck_model::{
     Storey, Value, CONTRACT_VERSION,
 };
 
+pub mod maths;
+pub mod params;
+pub mod read;
 pub mod rules;
 pub mod select;
+pub mod text;
 pub mod units;
 
 #[cfg(feature = "testing")]
@@ -44,9 +59,11 @@ pub mod guest;
 
 /// Everything a pack usually needs, in one import.
 pub mod prelude {
-    pub use crate::rules::{FindingExt, LengthLimit, RuleDef};
+    pub use crate::params::{Param, Params};
+    pub use crate::read::{bound, src, Chain, Missing, Reading};
+    pub use crate::rules::{FindingExt, LengthLimit, Limits, RuleDef};
     pub use crate::select::{attr, describe, prop, Item, Select, Source};
-    pub use crate::units::{ft, inch, mm, CodeLength, CodeUnit};
+    pub use crate::units::{ft, inch, mm, Angle, CodeLength, CodeUnit};
     pub use crate::{
         CheckOptions, Citation, Finding, Manifest, Measure, ModelView, Outcome, PackError,
         RuleInfo, RulePack, CONTRACT_VERSION,
@@ -96,6 +113,12 @@ pub trait RulePack {
     /// all (an unknown parameter, say); missing data is a `not-assessable`
     /// finding, not an error.
     fn check(model: &dyn ModelView, options: &CheckOptions) -> Result<Vec<Finding>, PackError>;
+
+    /// The pack's parameters, for documentation and tools (validate them in
+    /// `check` with [`params::Params::parse`]). None by default.
+    fn parameters() -> &'static [params::Param] {
+        &[]
+    }
 }
 
 /// Checks that every rule id in `options.rules` is one of `known`; packs call

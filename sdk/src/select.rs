@@ -10,7 +10,14 @@
 //!
 //! The whole selection is one batched host call: only the listed values
 //! cross the sandbox boundary.
+//!
+//! [`Item::length`] and friends return the first value of the right kind.
+//! To also skip unusable values (zero lengths) and say where the pack
+//! looked, declare a [`Chain`](crate::read::Chain) with [`Select::chain`]
+//! and read it through [`crate::read`].
 
+use crate::read::Chain;
+use crate::text::joined;
 use crate::{ModelView, PropertyRef, Query, Row, Value};
 
 /// Where a value may be found.
@@ -45,11 +52,7 @@ pub const fn prop(set: &'static str, name: &'static str) -> Source {
 /// Lists sources as `A, B or C` for "not in the model" messages.
 pub fn describe(sources: &[Source]) -> String {
     let labels: Vec<String> = sources.iter().map(Source::label).collect();
-    match labels.len() {
-        0 => String::new(),
-        1 => labels[0].clone(),
-        n => format!("{} or {}", labels[..n - 1].join(", "), labels[n - 1]),
-    }
+    joined(&labels, "or").to_string()
 }
 
 /// A selection of elements with named values.
@@ -97,6 +100,13 @@ impl Select {
         self
     }
 
+    /// Declares a [`Chain`]: its sources, in order, under its name. Read it
+    /// with [`Chain::length`] and the other readers of [`crate::read`].
+    pub fn chain(self, chain: &Chain) -> Self {
+        let sources: Vec<Source> = chain.sources.iter().map(|s| s.source).collect();
+        self.value(chain.name, &sources)
+    }
+
     /// The underlying query.
     pub fn query(&self) -> &Query {
         &self.query
@@ -138,6 +148,16 @@ impl Item<'_> {
     /// Name, or the GlobalId when unnamed.
     pub fn label(&self) -> &str {
         self.row.name.as_deref().unwrap_or(&self.row.id)
+    }
+
+    /// The value of each source of `name`, in declaration order (`None` for
+    /// an absent one); `None` if `name` was not declared.
+    pub(crate) fn values(&self, name: &str) -> Option<impl Iterator<Item = Option<&Value>> + '_> {
+        let (_, slots) = self.select.names.iter().find(|(n, _)| *n == name)?;
+        Some(slots.iter().map(|(_, slot)| match *slot {
+            Slot::Attr(i) => self.row.attributes.get(i)?.as_ref(),
+            Slot::Prop(i) => self.row.properties.get(i)?.as_ref(),
+        }))
     }
 
     /// The first present value of `name`, with its source.

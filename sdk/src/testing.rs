@@ -3,15 +3,35 @@
 //! build the pack as a component and run it through the real host, and
 //! compare findings with hand-written expectations.
 //!
-//! ```ignore
+//! ```no_run
 //! use plancheck_sdk::testing::*;
+//! use plancheck_sdk::{CheckOptions, Outcome};
+//! # use plancheck_sdk::{Finding, Manifest, ModelView, PackError, RulePack};
+//! # struct MyPack;
+//! # impl RulePack for MyPack {
+//! #     fn manifest() -> Manifest { unimplemented!() }
+//! #     fn check(_: &dyn ModelView, _: &CheckOptions) -> Result<Vec<Finding>, PackError> {
+//! #         Ok(vec![])
+//! #     }
+//! # }
+//!
+//! // In a pack's tests/fixtures.rs:
 //! #[test]
 //! fn doors() {
-//!     let model = load_model("tests/models/house.ifc");
-//!     let native = run_native::<MyPack>(&model, &Default::default());
-//!     let wasm = run_component(&build_component(env!("CARGO_PKG_NAME")), &model, &Default::default());
+//!     let model = load_model(workspace_root().join("tests/fixtures/models/house-ifc4-mm.ifc"));
+//!     let options = CheckOptions::default();
+//!     let native = run_native::<MyPack>(&model, &options);
+//!     let wasm = run_component(&build_component(env!("CARGO_PKG_NAME")), &model, &options);
 //!     assert_eq!(native, wasm);
-//!     expect(&native).has("door-clear-width", "2O2Fr$t4X7Zf8NOew3FLOH", Outcome::Violation);
+//!     // Every (rule, element, outcome), hand-computed:
+//!     let expected = load_expected(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected.json"));
+//!     assert_findings(&native, &expected, "house-ifc4-mm");
+//!     // One finding, looked up by rule and element:
+//!     let door = native
+//!         .iter()
+//!         .find(|f| f.rule == "door-clear-width" && f.elements == ["2TeTY$BiDPbw7pKXtiySBw"])
+//!         .expect("a finding for D-narrow");
+//!     assert_eq!(door.outcome, Outcome::Violation);
 //! }
 //! ```
 
