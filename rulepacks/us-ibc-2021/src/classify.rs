@@ -1,6 +1,9 @@
 //! Space classification by name (docs/rulepacks/README.md, "Space
 //! classification by name"; the keyword lists are the spec's
-//! `ceiling-height` categories).
+//! `ceiling-height` categories). Matching is the SDK's
+//! ([`plancheck_sdk::text`]): whole words, case-insensitive, phrases.
+
+use plancheck_sdk::text::{find_category, find_keyword};
 
 /// What a space is, for the ceiling-height and corridor rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,30 +119,6 @@ const CATEGORIES: &[(SpaceKind, &[&str])] = &[
     (SpaceKind::Service, SERVICE),
 ];
 
-/// Lower-case words of `text`: anything that is not a letter separates
-/// words (spaces, `_`, `-`, `.`, `/`, digits …), so `WC-01` and `Bath_2`
-/// match `wc` and `bath`.
-pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// Whether `keyword` (one word, or several matched as a phrase) occurs in `words`.
-pub fn has_keyword(words: &[String], keyword: &str) -> bool {
-    let phrase: Vec<&str> = keyword.split(' ').collect();
-    words
-        .windows(phrase.len())
-        .any(|w| w.iter().zip(&phrase).all(|(a, b)| a == b))
-}
-
-/// The first keyword of `list` in `text`.
-pub fn find_keyword(text: &str, list: &[&'static str]) -> Option<&'static str> {
-    let w = words(text);
-    list.iter().copied().find(|k| has_keyword(&w, k))
-}
-
 /// The category of a space, and the name it was decided from.
 ///
 /// The spec says "match on `LongName` first, then `Name`": we read that as
@@ -152,10 +131,8 @@ pub fn classify<'a>(
     name: Option<&'a str>,
 ) -> (SpaceKind, Option<&'a str>) {
     for text in [long_name, name].into_iter().flatten() {
-        for (kind, list) in CATEGORIES {
-            if find_keyword(text, list).is_some() {
-                return (*kind, Some(text));
-            }
+        if let Some((kind, _)) = find_category(text, CATEGORIES) {
+            return (kind, Some(text));
         }
     }
     (

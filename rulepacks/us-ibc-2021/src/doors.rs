@@ -2,38 +2,37 @@
 //! doors with `door-scope = egress`.
 
 use plancheck_sdk::prelude::*;
+use plancheck_sdk::text::contains_ignore_case;
 
-use crate::assess::{assess, Limits};
 use crate::params::{DoorScope, Params};
-use crate::read::{bound, measured, Chain};
 use crate::{DOOR_CLEAR_WIDTH, DOOR_HEIGHT};
 
 const DOOR: &str = "IfcDoor";
 
 /// A `ClearWidth` in any set is the measured clear width (pack
 /// convention); the door's and its lining's widths are upper bounds.
-const WIDTH: Chain = Chain {
-    key: "width",
-    class: DOOR,
-    sources: &[
-        measured(prop("*", "ClearWidth")),
+const WIDTH: Chain = Chain::new(
+    "width",
+    &[
+        src(prop("*", "ClearWidth")),
         bound(attr("OverallWidth")),
         bound(prop("Qto_DoorBaseQuantities", "Width")),
         bound(prop("BaseQuantities", "Width")),
     ],
-};
+)
+.class(DOOR);
 
 /// As [`WIDTH`], for the clear opening height.
-const HEIGHT: Chain = Chain {
-    key: "height",
-    class: DOOR,
-    sources: &[
-        measured(prop("*", "ClearHeight")),
+const HEIGHT: Chain = Chain::new(
+    "height",
+    &[
+        src(prop("*", "ClearHeight")),
         bound(attr("OverallHeight")),
         bound(prop("Qto_DoorBaseQuantities", "Height")),
         bound(prop("BaseQuantities", "Height")),
     ],
-};
+)
+.class(DOOR);
 
 const FIRE_EXIT: Source = prop("Pset_DoorCommon", "FireExit");
 const IS_EXTERNAL: Source = prop("Pset_DoorCommon", "IsExternal");
@@ -61,11 +60,11 @@ pub fn check(
     if rules.is_empty() {
         return;
     }
-    let select = HEIGHT
-        .declare(WIDTH.declare(Select::class(DOOR)))
+    let select = Select::class(DOOR)
+        .chain(&WIDTH)
+        .chain(&HEIGHT)
         .value("fire_exit", &[FIRE_EXIT])
         .value("is_external", &[IS_EXTERNAL]);
-    let q = select.query();
     let all = select.run(model);
 
     let doors: Vec<&Item> = match params.door_scope {
@@ -102,12 +101,28 @@ pub fn check(
         }
     };
 
+    let width_limits = Limits::at_least(CodeLength::inches(32.0)).hint(
+        "a ClearWidth property (face of door to stop, door open 90°) would let it be assessed",
+    );
+    let height_limits = Limits::at_least(CodeLength::inches(80.0))
+        .band_below(
+            Some(CodeLength::inches(76.0)),
+            "the §1010.1.1 dwelling- and sleeping-unit exceptions",
+            "complies only for doors serving dwelling or sleeping units under the §1010.1.1 \
+             exceptions (78 in within units, 76 in for exterior doors other than the required exit)",
+        )
+        .hint("a ClearHeight property would let it be assessed");
     for rule in &rules {
         for d in &doors {
             out.push(if rule.id == DOOR_CLEAR_WIDTH.id {
-                width(d, q)
+                width(d, &width_limits)
             } else {
-                height(d, q)
+                DOOR_HEIGHT.assess(
+                    d.id(),
+                    "clear opening height",
+                    &HEIGHT.length(d),
+                    &height_limits,
+                )
             });
         }
     }
@@ -124,47 +139,26 @@ fn closet_word(d: &Item) -> Option<&'static str> {
     [d.row.name.as_deref(), d.row.object_type.as_deref()]
         .into_iter()
         .flatten()
-        .map(str::to_lowercase)
-        .find_map(|text| CLOSET_WORDS.iter().copied().find(|k| text.contains(k)))
+        .find_map(|text| {
+            CLOSET_WORDS
+                .iter()
+                .copied()
+                .find(|k| contains_ignore_case(text, k))
+        })
 }
 
-fn width(d: &Item, q: &plancheck_sdk::Query) -> Finding {
-    let mut limits = Limits::at_least(CodeLength::inches(32.0)).hint(
-        "a ClearWidth property (face of door to stop, door open 90°) would let it be assessed",
+fn width(d: &Item, limits: &Limits) -> Finding {
+    let reading = WIDTH.length(d);
+    let Some(word) = closet_word(d) else {
+        return DOOR_CLEAR_WIDTH.assess(d.id(), "clear width", &reading, limits);
+    };
+    let limits = limits.clone().band_below(
+        None,
+        "",
+        format!(
+            "may be exempt: door to a storage closet of less than 10 sq ft \
+             (§1010.1.1 exception; the door's name contains \"{word}\")"
+        ),
     );
-    if let Some(word) = closet_word(d) {
-        limits = limits.band_below(
-            None,
-            "",
-            format!(
-                "may be exempt: door to a storage closet of less than 10 sq ft \
-                 (§1010.1.1 exception; the door's name contains \"{word}\")"
-            ),
-        );
-    }
-    assess(
-        &DOOR_CLEAR_WIDTH,
-        d.id(),
-        "clear width",
-        &WIDTH.length(d, q),
-        &limits,
-    )
-}
-
-fn height(d: &Item, q: &plancheck_sdk::Query) -> Finding {
-    let limits = Limits::at_least(CodeLength::inches(80.0))
-        .band_below(
-            Some(CodeLength::inches(76.0)),
-            "the §1010.1.1 dwelling- and sleeping-unit exceptions",
-            "complies only for doors serving dwelling or sleeping units under the §1010.1.1 \
-             exceptions (78 in within units, 76 in for exterior doors other than the required exit)",
-        )
-        .hint("a ClearHeight property would let it be assessed");
-    assess(
-        &DOOR_HEIGHT,
-        d.id(),
-        "clear opening height",
-        &HEIGHT.length(d, q),
-        &limits,
-    )
+    DOOR_CLEAR_WIDTH.assess(d.id(), "clear width", &reading, &limits)
 }

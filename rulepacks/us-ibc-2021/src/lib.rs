@@ -12,7 +12,9 @@
 //!
 //! The same code runs natively (tests) and as a `wasm32-wasip2` component in
 //! the host's sandbox ([`plancheck_sdk::export_pack!`]). Every element class
-//! is read with one batched [`Select`] query.
+//! is read with one batched [`Select`] query; values come through the SDK's
+//! source chains ([`plancheck_sdk::read`]) and are judged by its limits with
+//! warning bands ([`plancheck_sdk::rules::Limits`]).
 //!
 //! Parameters (`check-options.parameters`), see [`Params`]:
 //!
@@ -25,16 +27,14 @@
 
 use plancheck_sdk::prelude::*;
 
-mod assess;
 mod classify;
 mod doors;
 mod params;
 mod railings;
-mod read;
 mod spaces;
 mod stairs;
 
-pub use params::{CorridorOccupancy, DoorScope, Params};
+pub use params::{CorridorOccupancy, DoorScope, Params, PARAMETERS};
 
 const fn ibc(id: &'static str, title: &'static str, section: &'static str) -> RuleDef {
     RuleDef {
@@ -113,6 +113,10 @@ impl RulePack for Pack {
         railings::check(model, options, &mut out);
         spaces::check(model, options, &params, &mut out);
         Ok(out)
+    }
+
+    fn parameters() -> &'static [plancheck_sdk::params::Param] {
+        PARAMETERS.list
     }
 }
 

@@ -1,7 +1,7 @@
 //! The pack's parameters (docs/rulepacks/us-ibc-2021.md, "Parameters").
 
-use plancheck_sdk::prelude::*;
-use plancheck_sdk::units::CodeLength;
+use plancheck_sdk::params::{Accepts, Param, ParamErrorKind, Params as Declared};
+use plancheck_sdk::prelude::{CheckOptions, CodeLength, PackError};
 
 /// Which doors the door rules check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,14 +53,25 @@ impl CorridorOccupancy {
     }
 }
 
-/// Parameter names with their accepted values, the default first.
-const ACCEPTED: &[(&str, &[&str])] = &[
-    ("door-scope", &["all", "egress"]),
-    (
-        "corridor-occupancy",
-        &["general", "group-e-100", "stretcher", "i-2-beds"],
-    ),
-];
+/// The pack's parameters.
+pub const PARAMETERS: Declared = Declared::new(
+    "us-ibc-2021",
+    &[
+        Param::one_of(
+            "door-scope",
+            &["all", "egress"],
+            "all",
+            "Which doors `door-clear-width` and `door-height` check: every IfcDoor, or only \
+             those with Pset_DoorCommon.FireExit or .IsExternal true.",
+        ),
+        Param::one_of(
+            "corridor-occupancy",
+            &["general", "group-e-100", "stretcher", "i-2-beds"],
+            "general",
+            "The Table 1020.3 row `corridor-width` passes against (44, 72, 72 or 96 in).",
+        ),
+    ],
+);
 
 /// Validated parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,13 +82,21 @@ pub struct Params {
     pub corridor_occupancy: CorridorOccupancy,
 }
 
-/// Lists what the pack accepts, for error messages.
+/// Lists what the pack accepts, for error messages:
+/// `door-scope = all | egress (default all); …`.
 fn accepted() -> String {
-    ACCEPTED
+    let items: Vec<String> = PARAMETERS
+        .list
         .iter()
-        .map(|(n, vals)| format!("{n} = {} (default {})", vals.join(" | "), vals[0]))
-        .collect::<Vec<_>>()
-        .join("; ")
+        .map(|p| {
+            let values = match p.accepts {
+                Accepts::OneOf(v) => v.join(" | "),
+                Accepts::Parsed { what, .. } => what.to_string(),
+            };
+            format!("{} = {values} (default {})", p.name, p.default)
+        })
+        .collect();
+    items.join("; ")
 }
 
 impl Params {
@@ -85,38 +104,35 @@ impl Params {
     /// outside the documented set, or a name given twice (which value was
     /// meant would be a guess) is `invalid-option`, listing what is accepted.
     pub fn from_options(options: &CheckOptions) -> Result<Self, PackError> {
-        let mut p = Params::default();
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, value) in &options.parameters {
-            let Some((_, values)) = ACCEPTED.iter().find(|(n, _)| n == name) else {
-                return Err(PackError::InvalidOption(format!(
+        let given = PARAMETERS.parse(options).map_err(|e| {
+            let (name, value) = (e.name, e.value);
+            PackError::InvalidOption(match e.kind {
+                ParamErrorKind::Unknown => format!(
                     "unknown parameter `{name}` (= `{value}`); us-ibc-2021 accepts: {}",
                     accepted()
-                )));
-            };
-            if seen.contains(&name.as_str()) {
-                return Err(PackError::InvalidOption(format!(
+                ),
+                ParamErrorKind::Repeated(_) => format!(
                     "parameter `{name}` is given more than once; give it once: {}",
                     accepted()
-                )));
-            }
-            seen.push(name);
-            if !values.contains(&value.as_str()) {
-                return Err(PackError::InvalidOption(format!(
+                ),
+                ParamErrorKind::Invalid(p) => format!(
                     "parameter `{name}` = `{value}` is not one of: {}",
-                    values.join(", ")
-                )));
-            }
-            match (name.as_str(), value.as_str()) {
-                ("door-scope", "egress") => p.door_scope = DoorScope::Egress,
-                ("door-scope", _) => p.door_scope = DoorScope::All,
-                (_, "group-e-100") => p.corridor_occupancy = CorridorOccupancy::GroupE100,
-                (_, "stretcher") => p.corridor_occupancy = CorridorOccupancy::Stretcher,
-                (_, "i-2-beds") => p.corridor_occupancy = CorridorOccupancy::I2Beds,
-                _ => p.corridor_occupancy = CorridorOccupancy::General,
-            }
-        }
-        Ok(p)
+                    p.values()
+                ),
+            })
+        })?;
+        Ok(Params {
+            door_scope: match given.get("door-scope") {
+                "egress" => DoorScope::Egress,
+                _ => DoorScope::All,
+            },
+            corridor_occupancy: match given.get("corridor-occupancy") {
+                "group-e-100" => CorridorOccupancy::GroupE100,
+                "stretcher" => CorridorOccupancy::Stretcher,
+                "i-2-beds" => CorridorOccupancy::I2Beds,
+                _ => CorridorOccupancy::General,
+            },
+        })
     }
 }
 

@@ -3,17 +3,12 @@
 
 use plancheck_sdk::prelude::*;
 
-use crate::assess::{assess, Limits};
-use crate::read::{measured, Chain};
 use crate::{GUARD_HEIGHT, HANDRAIL_HEIGHT};
 
 /// `Pset_RailingCommon.Height`: the upper height of the railing above the
 /// floor or stair (nosing line), which is what §1014.2 and §1015.3 measure.
-const HEIGHT: Chain = Chain {
-    key: "height",
-    class: "IfcRailing",
-    sources: &[measured(prop("Pset_RailingCommon", "Height"))],
-};
+const HEIGHT: Chain =
+    Chain::new("height", &[src(prop("Pset_RailingCommon", "Height"))]).class("IfcRailing");
 
 /// What a railing is, from its PredefinedType.
 enum Kind {
@@ -40,8 +35,7 @@ pub fn check(model: &dyn ModelView, options: &CheckOptions, out: &mut Vec<Findin
     if !handrails && !guards {
         return;
     }
-    let select = HEIGHT.declare(Select::class("IfcRailing"));
-    let q = select.query();
+    let select = Select::class("IfcRailing").chain(&HEIGHT);
     let rows: Vec<(Kind, Item)> = select
         .run(model)
         .into_iter()
@@ -51,13 +45,7 @@ pub fn check(model: &dyn ModelView, options: &CheckOptions, out: &mut Vec<Findin
     if handrails {
         let limits = Limits::between(CodeLength::inches(34.0), CodeLength::inches(38.0));
         for (_, r) in rows.iter().filter(|(k, _)| matches!(k, Kind::Handrail)) {
-            out.push(assess(
-                &HANDRAIL_HEIGHT,
-                r.id(),
-                "handrail height",
-                &HEIGHT.length(r, q),
-                &limits,
-            ));
+            out.push(HANDRAIL_HEIGHT.assess(r.id(), "handrail height", &HEIGHT.length(r), &limits));
         }
     }
     if guards {
@@ -70,11 +58,10 @@ pub fn check(model: &dyn ModelView, options: &CheckOptions, out: &mut Vec<Findin
         );
         for (k, r) in &rows {
             match k {
-                Kind::Guard => out.push(assess(
-                    &GUARD_HEIGHT,
+                Kind::Guard => out.push(GUARD_HEIGHT.assess(
                     r.id(),
                     "guard height",
-                    &HEIGHT.length(r, q),
+                    &HEIGHT.length(r),
                     &limits,
                 )),
                 Kind::Untyped(t) => {
@@ -89,8 +76,8 @@ pub fn check(model: &dyn ModelView, options: &CheckOptions, out: &mut Vec<Findin
                              BALUSTRADE); cannot tell a guard from a handrail"
                         ),
                     );
-                    if let Ok(h) = HEIGHT.length(r, q) {
-                        f = f.measured(Measure::length_m(h.si));
+                    if let Ok(h) = HEIGHT.length(r) {
+                        f = f.measured(Measure::length_m(h.value));
                     }
                     out.push(f);
                 }

@@ -1,42 +1,42 @@
 //! `ceiling-height` and `corridor-width`: `IfcSpace`, classified by name.
 
+use std::fmt::Write;
+
 use plancheck_sdk::prelude::*;
 
-use crate::assess::{assess, Limits};
 use crate::classify::{classify, corridor_name, SpaceKind};
 use crate::params::Params;
-use crate::read::{bound, measured, Chain};
 use crate::{CEILING_HEIGHT, CORRIDOR_WIDTH};
 
 const SPACE: &str = "IfcSpace";
 
 /// The finished ceiling height is measured; `Height` (slab to slab, above
 /// the finished ceiling) is an upper bound.
-const CEILING: Chain = Chain {
-    key: "ceiling",
-    class: SPACE,
-    sources: &[
-        measured(prop("Qto_SpaceBaseQuantities", "FinishCeilingHeight")),
-        measured(prop("BaseQuantities", "FinishCeilingHeight")),
+const CEILING: Chain = Chain::new(
+    "ceiling",
+    &[
+        src(prop("Qto_SpaceBaseQuantities", "FinishCeilingHeight")),
+        src(prop("BaseQuantities", "FinishCeilingHeight")),
         bound(prop("Qto_SpaceBaseQuantities", "Height")),
         bound(prop("BaseQuantities", "Height")),
     ],
-};
+)
+.class(SPACE);
 
 /// `ClearWidth` in any set is measured; a `Width` quantity is the space's
 /// extent (an upper bound). The usual base-quantity sets are named so a
 /// message names the set; `Width` in any set comes last (the query API
 /// cannot restrict `*` to quantity sets).
-const WIDTH: Chain = Chain {
-    key: "width",
-    class: SPACE,
-    sources: &[
-        measured(prop("*", "ClearWidth")),
+const WIDTH: Chain = Chain::new(
+    "width",
+    &[
+        src(prop("*", "ClearWidth")),
         bound(prop("Qto_SpaceBaseQuantities", "Width")),
         bound(prop("BaseQuantities", "Width")),
         bound(prop("*", "Width")),
     ],
-};
+)
+.class(SPACE);
 
 /// Runs the selected space rules.
 pub fn check(
@@ -50,29 +50,30 @@ pub fn check(
     if !ceilings && !corridors {
         return;
     }
-    let select = WIDTH
-        .declare(CEILING.declare(Select::class(SPACE)))
+    let select = Select::class(SPACE)
+        .chain(&CEILING)
+        .chain(&WIDTH)
         .value("long_name", &[attr("LongName")]);
-    let q = select.query();
     let spaces = select.run(model);
 
     if ceilings {
+        let limits = [
+            SpaceKind::SevenFoot,
+            SpaceKind::Corridor,
+            SpaceKind::Service,
+            SpaceKind::Occupiable,
+        ]
+        .map(|k| (k, ceiling_limits(k)));
         for s in &spaces {
             let (kind, by) = classify(s.text("long_name"), s.row.name.as_deref());
-            let Some(limits) = ceiling_limits(kind) else {
+            let Some((_, Some(limits))) = limits.iter().find(|(k, _)| *k == kind) else {
                 continue;
             };
-            let mut f = assess(
-                &CEILING_HEIGHT,
-                s.id(),
-                "ceiling height",
-                &CEILING.length(s, q),
-                &limits,
-            );
-            f.message.push_str(&match by {
-                Some(name) => format!(" [{}: \"{name}\"]", kind.describe()),
-                None => format!(" [{}: unnamed]", kind.describe()),
-            });
+            let mut f = CEILING_HEIGHT.assess(s.id(), "ceiling height", &CEILING.length(s), limits);
+            let _ = match by {
+                Some(name) => write!(f.message, " [{}: \"{name}\"]", kind.describe()),
+                None => write!(f.message, " [{}: unnamed]", kind.describe()),
+            };
             out.push(f);
         }
     }
@@ -80,14 +81,8 @@ pub fn check(
         let limits = corridor_limits(params);
         for s in &spaces {
             if let Some(name) = corridor_name(s.text("long_name"), s.row.name.as_deref()) {
-                let mut f = assess(
-                    &CORRIDOR_WIDTH,
-                    s.id(),
-                    "clear width",
-                    &WIDTH.length(s, q),
-                    &limits,
-                );
-                f.message.push_str(&format!(" [corridor: \"{name}\"]"));
+                let mut f = CORRIDOR_WIDTH.assess(s.id(), "clear width", &WIDTH.length(s), &limits);
+                let _ = write!(f.message, " [corridor: \"{name}\"]");
                 out.push(f);
             }
         }
