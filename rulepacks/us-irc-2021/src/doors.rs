@@ -6,8 +6,7 @@
 use plancheck_sdk::prelude::*;
 use plancheck_sdk::units::ge;
 
-use crate::read::{self, a, p, Dim, Src};
-use crate::show;
+use crate::why;
 use crate::{EGRESS_HEIGHT, EGRESS_WIDTH};
 
 /// Egress door minimum clear width: 32 in.
@@ -21,35 +20,48 @@ pub const HEIGHT_MIN: CodeLength = CodeLength {
     unit: CodeUnit::Inch,
 };
 
-const IS_EXTERNAL: &[Src] = &[p("door.external", "Pset_DoorCommon", "IsExternal")];
-const OPERATION: &[Src] = &[a("door.operation", "OperationType")];
-const CLEAR_WIDTH: &[Src] = &[p("door.clearwidth", "*", "ClearWidth")];
-const WIDTH: &[Src] = &[
-    a("door.width.attr", "OverallWidth"),
-    p("door.width.qto", "Qto_DoorBaseQuantities", "Width"),
-    p("door.width.base", "BaseQuantities", "Width"),
-];
-const CLEAR_HEIGHT: &[Src] = &[p("door.clearheight", "*", "ClearHeight")];
-const HEIGHT: &[Src] = &[
-    a("door.height.attr", "OverallHeight"),
-    p("door.height.qto", "Qto_DoorBaseQuantities", "Height"),
-    p("door.height.base", "BaseQuantities", "Height"),
-];
+const IS_EXTERNAL: Chain = Chain::new("external", &[src(prop("Pset_DoorCommon", "IsExternal"))]);
+const OPERATION: Chain = Chain::new("operation", &[src(attr("OperationType"))]);
+/// A `ClearWidth` in any set is the measured clear width; the door's and
+/// its lining's widths are upper bounds of it.
+const WIDTH: Chain = Chain::new(
+    "width",
+    &[
+        src(prop("*", "ClearWidth")).labelled("ClearWidth (any property or quantity set)"),
+        bound(attr("OverallWidth")),
+        bound(prop("Qto_DoorBaseQuantities", "Width")),
+        bound(prop("BaseQuantities", "Width")),
+    ],
+);
+/// As [`WIDTH`], for the clear height.
+const HEIGHT: Chain = Chain::new(
+    "height",
+    &[
+        src(prop("*", "ClearHeight")).labelled("ClearHeight (any property or quantity set)"),
+        bound(attr("OverallHeight")),
+        bound(prop("Qto_DoorBaseQuantities", "Height")),
+        bound(prop("BaseQuantities", "Height")),
+    ],
+);
+
+/// A clear dimension: measured, or only an upper bound of it, or where the
+/// pack looked.
+type Dim<'a> = Result<Reading<'a, f64>, Missing<'a>>;
 
 /// A door as the rules need it.
-struct Door {
-    id: String,
-    label: String,
+struct Door<'a> {
+    id: &'a str,
+    label: &'a str,
     external: Option<bool>,
-    operation: Option<String>,
-    width: Dim,
-    height: Dim,
+    operation: Option<&'a str>,
+    width: Dim<'a>,
+    height: Dim<'a>,
 }
 
-impl Door {
+impl Door<'_> {
     /// Whether the door counts as side-hinged.
     fn side_hinged(&self) -> bool {
-        side_hinged(self.operation.as_deref())
+        side_hinged(self.operation)
     }
 }
 
@@ -72,27 +84,16 @@ pub fn side_hinged(operation: Option<&str>) -> bool {
         || op == "DOUBLE_DOOR_LIFTING")
 }
 
-fn load(model: &dyn ModelView) -> Vec<Door> {
-    let mut sel = Select::class("IfcDoor");
-    for chain in [
-        IS_EXTERNAL,
-        OPERATION,
-        CLEAR_WIDTH,
-        WIDTH,
-        CLEAR_HEIGHT,
-        HEIGHT,
-    ] {
-        sel = read::with(sel, chain);
-    }
-    sel.run(model)
+fn load<'a>(items: &'a [Item<'_>]) -> Vec<Door<'a>> {
+    items
         .iter()
         .map(|it| Door {
-            id: it.id().to_string(),
-            label: it.label().to_string(),
-            external: read::boolean(it, IS_EXTERNAL),
-            operation: read::text(it, OPERATION).map(str::to_string),
-            width: read::measured_else_bound(it, CLEAR_WIDTH, WIDTH),
-            height: read::measured_else_bound(it, CLEAR_HEIGHT, HEIGHT),
+            id: it.id(),
+            label: it.label(),
+            external: IS_EXTERNAL.boolean(it).map(|r| r.value),
+            operation: OPERATION.text(it).map(|r| r.value),
+            width: WIDTH.length(it),
+            height: HEIGHT.length(it),
         })
         .collect()
 }
@@ -107,7 +108,7 @@ struct Dimension {
     printed: &'static str,
     /// The clear-dimension property that would decide it.
     property: &'static str,
-    get: fn(&Door) -> &Dim,
+    get: for<'a> fn(&'a Door<'a>) -> &'a Dim<'a>,
 }
 
 const WIDTH_RULE: Dimension = Dimension {
@@ -130,7 +131,11 @@ const HEIGHT_RULE: Dimension = Dimension {
 
 /// Runs the selected egress-door rules (one finding each).
 pub fn check(model: &dyn ModelView, width: bool, height: bool) -> Vec<Finding> {
-    let doors = load(model);
+    let select = [&IS_EXTERNAL, &OPERATION, &WIDTH, &HEIGHT]
+        .into_iter()
+        .fold(Select::class("IfcDoor"), Select::chain);
+    let items = select.run(model);
+    let doors = load(&items);
     let mut out = Vec::new();
     let candidates: Vec<&Door> = doors
         .iter()
@@ -145,7 +150,7 @@ pub fn check(model: &dyn ModelView, width: bool, height: bool) -> Vec<Finding> {
         let wide_enough: Vec<&Door> = candidates
             .iter()
             .copied()
-            .filter(|d| !matches!(&d.width, Ok((f, _)) if !ge(f.value, WIDTH_MIN.si)))
+            .filter(|d| !matches!(&d.width, Ok(f) if !ge(f.value, WIDTH_MIN.si)))
             .collect();
         let for_height = if wide_enough.is_empty() {
             candidates.clone()
@@ -158,15 +163,12 @@ pub fn check(model: &dyn ModelView, width: bool, height: bool) -> Vec<Finding> {
 }
 
 fn ids(doors: &[&Door]) -> Vec<String> {
-    doors.iter().map(|d| d.id.clone()).collect()
+    doors.iter().map(|d| d.id.to_string()).collect()
 }
 
 fn names(doors: &[&Door]) -> String {
-    doors
-        .iter()
-        .map(|d| d.label.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    let labels: Vec<&str> = doors.iter().map(|d| d.label).collect();
+    labels.join(", ")
 }
 
 fn model_finding(
@@ -185,7 +187,7 @@ fn model_finding(
 fn egress(dim: &Dimension, doors: &[Door], candidates: &[&Door]) -> Finding {
     let all: Vec<&Door> = doors.iter().collect();
     let unstated: Vec<&Door> = doors.iter().filter(|d| d.external.is_none()).collect();
-    let min = show::limit(dim.min);
+    let min = dim.min;
 
     // 1. Nobody says which door is external.
     if unstated.len() == doors.len() {
@@ -227,7 +229,7 @@ fn egress(dim: &Dimension, doors: &[Door], candidates: &[&Door]) -> Finding {
                     format!(
                         "{} is {}",
                         d.label,
-                        d.operation.as_deref().unwrap_or("not side-hinged")
+                        d.operation.unwrap_or("not side-hinged")
                     )
                 })
                 .collect();
@@ -259,10 +261,10 @@ fn egress(dim: &Dimension, doors: &[Door], candidates: &[&Door]) -> Finding {
             names(&unstated)
         )
     };
-    let value = |d: &Door| (dim.get)(d).as_ref().ok().map(|(f, m)| (f.value, *m));
+    let value = |d: &Door| (dim.get)(d).as_ref().ok().map(|f| f.value);
     let widest = candidates
         .iter()
-        .filter_map(|d| value(d).map(|(v, _)| v))
+        .filter_map(|d| value(d))
         .fold(None, |acc: Option<f64>, v| {
             Some(acc.map_or(v, |a| a.max(v)))
         });
@@ -272,26 +274,23 @@ fn egress(dim: &Dimension, doors: &[Door], candidates: &[&Door]) -> Finding {
     let passing = candidates
         .iter()
         .filter_map(|d| match (dim.get)(d) {
-            Ok((f, true)) if ge(f.value, dim.min.si) => Some((*d, f)),
+            Ok(f) if !f.upper_bound && ge(f.value, dim.min.si) => Some((*d, f)),
             _ => None,
         })
-        .fold(
-            None,
-            |best: Option<(&Door, &read::Found<f64>)>, x| match best {
-                Some(b) if b.1.value >= x.1.value => Some(b),
-                _ => Some(x),
-            },
-        );
+        .fold(None, |best: Option<(&Door, &Reading<f64>)>, x| match best {
+            Some(b) if b.1.value >= x.1.value => Some(b),
+            _ => Some(x),
+        });
     if let Some((door, f)) = passing {
         return model_finding(
             dim,
             Outcome::Pass,
-            vec![door.id.clone()],
+            vec![door.id.to_string()],
             format!(
                 "egress door {}: {} {} ≥ {min} minimum {} (external, side-hinged){silent}",
                 door.label,
-                f.from,
-                show::len(f.value, dim.min.unit),
+                f.label,
+                CodeLength::measured(f.value, dim.min.unit),
                 dim.what
             ),
             Some(f.value),
@@ -302,28 +301,28 @@ fn egress(dim: &Dimension, doors: &[Door], candidates: &[&Door]) -> Finding {
     let reasons: Vec<String> = candidates
         .iter()
         .map(|d| match (dim.get)(d) {
-            Ok((f, measured)) => {
-                let shown = show::len(f.value, dim.min.unit);
+            Ok(f) => {
+                let shown = CodeLength::measured(f.value, dim.min.unit);
                 if !ge(f.value, dim.min.si) {
-                    format!("{} — {} {shown} < {min}", d.label, f.from)
-                } else if *measured {
+                    format!("{} — {} {shown} < {min}", d.label, f.label)
+                } else if !f.upper_bound {
                     // unreachable: case 4 took it
-                    format!("{} — {} {shown} ≥ {min}", d.label, f.from)
+                    format!("{} — {} {shown} ≥ {min}", d.label, f.label)
                 } else {
                     format!(
                         "{} — {} {shown} is only an upper bound of the {} the code measures",
-                        d.label, f.from, dim.what
+                        d.label, f.label, dim.what
                     )
                 }
             }
-            Err(m) => format!("{} — no {}: {}", d.label, dim.what, m.describe()),
+            Err(m) => format!("{} — no {}: {}", d.label, dim.what, why(m)),
         })
         .collect();
 
     // 5. Every candidate is known to be too small.
     let all_below = candidates
         .iter()
-        .all(|d| matches!(value(d), Some((v, _)) if !ge(v, dim.min.si)));
+        .all(|d| matches!(value(d), Some(v) if !ge(v, dim.min.si)));
     if all_below {
         return model_finding(
             dim,

@@ -18,8 +18,7 @@
 //! Choices made where the spec leaves room (each also commented where it is made):
 //!
 //! * Messages print millimetres to 2 decimals as `docs/rulepacks/README.md`
-//!   says (`196.85 mm (7.75 in)`), with a local formatter: the SDK's
-//!   `CodeLength` prints 1 decimal.
+//!   says (`196.85 mm (7.75 in)`), through the SDK's `CodeLength`.
 //! * A zero, negative or non-length value in a source is skipped (the next
 //!   source is read) and named in the not-assessable message.
 //! * Space names: LongName is classified first and Name only if LongName
@@ -39,15 +38,19 @@
 
 #![warn(missing_docs)]
 
+use std::fmt;
+
+use plancheck_sdk::params::{ParamErrorKind, Params};
 use plancheck_sdk::prelude::*;
+use plancheck_sdk::read::{Problem, Unusable, Want};
+use plancheck_sdk::rules::{Cite, Style};
+use plancheck_sdk::units::write_trim;
+use plancheck_sdk::Value;
 
 mod doors;
 mod railings;
-mod read;
-mod show;
 mod spaces;
 mod stairs;
-mod words;
 
 const fn rule(id: &'static str, title: &'static str, section: &'static str) -> RuleDef {
     RuleDef {
@@ -131,7 +134,9 @@ impl RulePack for Pack {
         }
 
         let space_rules = runs(&CEILING) || runs(&HALLWAY);
-        let spaces = space_rules.then(|| spaces::load(model));
+        let space_select = spaces::select();
+        let space_items = space_rules.then(|| space_select.run(model));
+        let spaces = space_items.as_deref().map(spaces::load);
 
         if runs(&HANDRAIL) || runs(&GUARD) {
             out.extend(railings::check(
@@ -158,16 +163,78 @@ impl RulePack for Pack {
     }
 }
 
+/// The pack's parameters: none.
+const PARAMETERS: Params = Params::new("us-irc-2021", &[]);
+
 /// Rejects unknown rule ids and any parameter (the pack takes none).
 fn validate(options: &CheckOptions) -> Result<(), PackError> {
     let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
     plancheck_sdk::validate_rule_selection(options, &ids)?;
-    if let Some((name, value)) = options.parameters.first() {
-        return Err(PackError::InvalidOption(format!(
-            "unknown parameter `{name}` (value `{value}`); us-irc-2021 accepts no parameters"
-        )));
-    }
+    PARAMETERS.parse(options).map_err(|e| match e.kind {
+        ParamErrorKind::Unknown => PackError::InvalidOption(format!(
+            "unknown parameter `{}` (value `{}`); us-irc-2021 accepts no parameters",
+            e.name, e.value
+        )),
+        _ => e.into(),
+    })?;
     Ok(())
+}
+
+/// How this pack's messages cite sources and word passes:
+/// `riser height 170 mm (6.69 in) ≤ 196.85 mm (7.75 in) maximum (from …)`.
+const STYLE: Style = Style {
+    cite: Cite::Parenthesised,
+    pass_names_bound: true,
+};
+
+/// `limit` in this pack's message style.
+fn limits(limit: LengthLimit) -> Limits {
+    Limits {
+        min: limit.min,
+        max: limit.max,
+        style: STYLE,
+        ..Limits::default()
+    }
+}
+
+/// How this pack words a value it could not use, in not-assessable
+/// messages: `X is 0 mm, not a positive length (treated as missing)`,
+/// `X holds 0.17 without a unit (not a length measure)`.
+fn unusable(f: &mut fmt::Formatter<'_>, u: &Unusable<'_>) -> fmt::Result {
+    let name = u.label;
+    match (u.problem(), u.want) {
+        (Problem::NotPositive(m), Want::Length) => {
+            write!(f, "{name} is ")?;
+            write_trim(f, m * 1000.0, 2)?;
+            f.write_str(" mm, not a positive length (treated as missing)")
+        }
+        (Problem::NotPositive(n), _) | (Problem::Fractional(n), _) => write!(
+            f,
+            "{name} is {n}, not a positive count (treated as missing)"
+        ),
+        (Problem::WrongKind, want) => {
+            write!(f, "{name} holds ")?;
+            match u.value {
+                Value::Text(s) => write!(f, "the text '{s}'")?,
+                Value::Integer(i) => write!(f, "{i} without a unit")?,
+                Value::Real(r) => write!(f, "{r} without a unit")?,
+                Value::Boolean(b) => write!(f, "the boolean {b}")?,
+                Value::Unknown => f.write_str("UNKNOWN")?,
+                Value::Measure(m) => {
+                    write!(f, "{}", format!("a {:?} measure", m.kind).to_lowercase())?
+                }
+            }
+            match want {
+                Want::Length => f.write_str(" (not a length measure)"),
+                _ => f.write_str(" (not a count)"),
+            }
+        }
+    }
+}
+
+/// Where the pack looked for a missing value, in this pack's wording.
+fn why<'a>(m: &Missing<'a>) -> impl fmt::Display + 'a {
+    m.worded(unusable)
 }
 
 plancheck_sdk::export_pack!(Pack);

@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
+use std::fmt::Write;
+
 use plancheck_sdk::prelude::*;
+use plancheck_sdk::text::find_keyword;
 use plancheck_sdk::units::ge;
 
-use crate::read::{self, p, Found, Missing, Src};
-use crate::show;
 use crate::spaces::Space;
-use crate::stairs::compare;
-use crate::words;
+use crate::{limits, why};
 use crate::{GUARD, HANDRAIL};
 
 /// Handrail height minimum: 34 in.
@@ -36,7 +36,7 @@ pub const GUARD_STAIR_MIN: CodeLength = CodeLength {
 /// Words that mark a railing (or its containing space) as belonging to a stair.
 const STAIR_WORDS: &[&str] = &["stair", "stairs", "stairway", "staircase", "flight"];
 
-const HEIGHT: &[Src] = &[p("railing.height", "Pset_RailingCommon", "Height")];
+const HEIGHT: Chain = Chain::new("height", &[src(prop("Pset_RailingCommon", "Height"))]);
 
 /// What kind of railing, from its PredefinedType.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,27 +64,26 @@ fn kind(predefined: Option<&str>) -> Kind {
     }
 }
 
-struct Railing {
-    id: String,
-    name: Option<String>,
-    object_type: Option<String>,
-    space: Option<String>,
+struct Railing<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    object_type: Option<&'a str>,
+    space: Option<&'a str>,
     kind: Kind,
-    height: Result<Found<f64>, Missing>,
+    height: Result<Reading<'a, f64>, Missing<'a>>,
 }
 
-/// Every `IfcRailing`, in one query.
-fn load(model: &dyn ModelView) -> Vec<Railing> {
-    read::with(Select::class("IfcRailing"), HEIGHT)
-        .run(model)
+/// Every `IfcRailing` of one query.
+fn load<'a>(items: &'a [Item<'_>]) -> Vec<Railing<'a>> {
+    items
         .iter()
         .map(|it| Railing {
-            id: it.id().to_string(),
-            name: it.row.name.clone(),
-            object_type: it.row.object_type.clone(),
-            space: it.row.space.clone(),
+            id: it.id(),
+            name: it.row.name.as_deref(),
+            object_type: it.row.object_type.as_deref(),
+            space: it.row.space.as_deref(),
             kind: kind(it.row.predefined_type.as_deref()),
-            height: read::length(it, HEIGHT),
+            height: HEIGHT.length(it),
         })
         .collect()
 }
@@ -98,7 +97,9 @@ pub fn check(
     guards: bool,
     spaces: Option<&[Space]>,
 ) -> Vec<Finding> {
-    let railings = load(model);
+    let select = Select::class("IfcRailing").chain(&HEIGHT);
+    let items = select.run(model);
+    let railings = load(&items);
     let mut out = Vec::new();
     if handrails {
         out.extend(
@@ -121,16 +122,18 @@ pub fn check(
                 && matches!(r.kind, Kind::Guard)
                 && own_stair_word(r).is_none()
         });
-        let loaded;
+        let space_select = crate::spaces::select();
+        let (space_items, loaded);
         let by_id: HashMap<&str, &Space> = if needs_space {
             let all: &[Space] = match spaces {
                 Some(s) => s,
                 None => {
-                    loaded = crate::spaces::load(model);
+                    space_items = space_select.run(model);
+                    loaded = crate::spaces::load(&space_items);
                     &loaded
                 }
             };
-            all.iter().map(|s| (s.id.as_str(), s)).collect()
+            all.iter().map(|s| (s.id, s)).collect()
         } else {
             HashMap::new()
         };
@@ -148,9 +151,9 @@ fn in_band(r: &Railing) -> bool {
 fn handrail(r: &Railing) -> Finding {
     let limit = LengthLimit::between(HANDRAIL_MIN, HANDRAIL_MAX);
     match &r.height {
-        Ok(found) => compare(&HANDRAIL, &r.id, "handrail height", found, limit),
+        Ok(found) => HANDRAIL.assess_reading(r.id, "handrail height", found, &limits(limit)),
         Err(m) => HANDRAIL
-            .not_assessable(&r.id, format!("no handrail height: {}", m.describe()))
+            .not_assessable(r.id, format!("no handrail height: {}", why(m)))
             .limit(limit.to_limit()),
     }
 }
@@ -164,9 +167,9 @@ enum Location {
 
 /// A stair word in the railing's own Name or ObjectType.
 fn own_stair_word(r: &Railing) -> Option<String> {
-    for (field, text) in [("Name", &r.name), ("ObjectType", &r.object_type)] {
+    for (field, text) in [("Name", r.name), ("ObjectType", r.object_type)] {
         if let Some(t) = text {
-            if let Some(k) = words::first(&words::words(t), STAIR_WORDS) {
+            if let Some(k) = find_keyword(t, STAIR_WORDS) {
                 return Some(format!("its {field} '{t}' has '{k}'"));
             }
         }
@@ -180,10 +183,10 @@ fn location(r: &Railing, spaces: &HashMap<&str, &Space>) -> Location {
     }
     // The spec resolves the containing space with `get`; the pack reads it
     // from one batched IfcSpace query instead (no host call per railing).
-    if let Some(s) = r.space.as_deref().and_then(|id| spaces.get(id)) {
-        for (field, text) in [("LongName", &s.long_name), ("Name", &s.name)] {
+    if let Some(s) = r.space.and_then(|id| spaces.get(id)) {
+        for (field, text) in [("LongName", s.long_name), ("Name", s.name)] {
             if let Some(t) = text {
-                if let Some(k) = words::first(&words::words(t), STAIR_WORDS) {
+                if let Some(k) = find_keyword(t, STAIR_WORDS) {
                     return Location::Stair(format!(
                         "its containing space's {field} '{t}' has '{k}'"
                     ));
@@ -198,7 +201,7 @@ fn guard(r: &Railing, spaces: &HashMap<&str, &Space>) -> Finding {
     if let Kind::Untyped(why) = &r.kind {
         let f = GUARD
             .not_assessable(
-                &r.id,
+                r.id,
                 format!("railing type not stated ({why}): cannot tell a guard from a handrail"),
             )
             .limit(LengthLimit::at_least(GUARD_MIN).to_limit());
@@ -211,61 +214,52 @@ fn guard(r: &Railing, spaces: &HashMap<&str, &Space>) -> Finding {
         Ok(f) => f,
         Err(m) => {
             return GUARD
-                .not_assessable(&r.id, format!("no guard height: {}", m.describe()))
+                .not_assessable(r.id, format!("no guard height: {}", why(m)))
                 .limit(LengthLimit::at_least(GUARD_MIN).to_limit())
         }
     };
     let v = found.value;
-    let unit = CodeUnit::Inch;
-    let shown = show::len(v, unit);
-    let from = &found.from;
-    let (outcome, message, min) = if ge(v, GUARD_MIN.si) {
-        (
-            Outcome::Pass,
-            format!(
-                "guard height {shown} ≥ {} minimum (from {from})",
-                show::limit(GUARD_MIN)
-            ),
-            GUARD_MIN,
-        )
+    let shown = CodeLength::measured(v, CodeUnit::Inch);
+    let from = found.label;
+    let mut message = String::with_capacity(256);
+    let (outcome, min) = if ge(v, GUARD_MIN.si) {
+        let _ = write!(
+            message,
+            "guard height {shown} ≥ {GUARD_MIN} minimum (from {from})"
+        );
+        (Outcome::Pass, GUARD_MIN)
     } else if ge(v, GUARD_STAIR_MIN.si) {
         // The 34–36 in band: complies only as a guard on the open side of a stair.
         match location(r, spaces) {
-            Location::Stair(why) => (
-                Outcome::Pass,
-                format!(
-                    "guard height {shown} ≥ {} minimum for guards on the open sides of \
-                     stairs (§R312.1.2 exception 1; stair guard because {why}) (from {from})",
-                    show::limit(GUARD_STAIR_MIN)
-                ),
-                GUARD_STAIR_MIN,
-            ),
-            Location::Unknown => (
-                Outcome::Warning,
-                format!(
-                    "guard height {shown} < {} minimum; complies only as a guard on the \
-                     open side of a stair (≥ {}, §R312.1.2 exception 1), and the model does \
-                     not say where this guard is (from {from})",
-                    show::limit(GUARD_MIN),
-                    show::limit(GUARD_STAIR_MIN)
-                ),
-                GUARD_MIN,
-            ),
+            Location::Stair(why) => {
+                let _ = write!(
+                    message,
+                    "guard height {shown} ≥ {GUARD_STAIR_MIN} minimum for guards on the open \
+                     sides of stairs (§R312.1.2 exception 1; stair guard because {why}) \
+                     (from {from})"
+                );
+                (Outcome::Pass, GUARD_STAIR_MIN)
+            }
+            Location::Unknown => {
+                let _ = write!(
+                    message,
+                    "guard height {shown} < {GUARD_MIN} minimum; complies only as a guard on \
+                     the open side of a stair (≥ {GUARD_STAIR_MIN}, §R312.1.2 exception 1), \
+                     and the model does not say where this guard is (from {from})"
+                );
+                (Outcome::Warning, GUARD_MIN)
+            }
         }
     } else {
-        (
-            Outcome::Violation,
-            format!(
-                "guard height {shown} < {} minimum, even for a guard on the open side of a \
-                 stair ({} elsewhere) (from {from})",
-                show::limit(GUARD_STAIR_MIN),
-                show::limit(GUARD_MIN)
-            ),
-            GUARD_STAIR_MIN,
-        )
+        let _ = write!(
+            message,
+            "guard height {shown} < {GUARD_STAIR_MIN} minimum, even for a guard on the open \
+             side of a stair ({GUARD_MIN} elsewhere) (from {from})"
+        );
+        (Outcome::Violation, GUARD_STAIR_MIN)
     };
     GUARD
-        .finding(outcome, &r.id, message)
+        .finding(outcome, r.id, message)
         .measured(Measure::length_m(v))
         .limit(LengthLimit::at_least(min).to_limit())
 }

@@ -1,11 +1,10 @@
 //! `ceiling-height` (§R305.1) and `hallway-width` (§R311.6) on `IfcSpace`.
 
 use plancheck_sdk::prelude::*;
+use plancheck_sdk::text::find_category;
 use plancheck_sdk::units::ge;
 
-use crate::read::{self, a, p, Src};
-use crate::show;
-use crate::words;
+use crate::why;
 use crate::{CEILING, HALLWAY};
 
 /// Ceiling-height limit for habitable space and hallways: 7 ft.
@@ -143,14 +142,11 @@ pub fn classify(long_name: Option<&str>, name: Option<&str>) -> Classified {
     ];
     for (field, text) in [("LongName", long_name), ("Name", name)] {
         let Some(text) = text else { continue };
-        let w = words::words(text);
-        for (what, kws) in cats {
-            if let Some(k) = words::first(&w, kws) {
-                return Classified {
-                    what,
-                    why: format!("{field} '{text}' (keyword '{k}')"),
-                };
-            }
+        if let Some((what, k)) = find_category(text, &cats) {
+            return Classified {
+                what,
+                why: format!("{field} '{text}' (keyword '{k}')"),
+            };
         }
     }
     let named = match (long_name, name) {
@@ -165,72 +161,77 @@ pub fn classify(long_name: Option<&str>, name: Option<&str>) -> Classified {
     }
 }
 
-const LONG_NAME: &[Src] = &[a("space.longname", "LongName")];
-const FINISH_CEILING: &[Src] = &[
-    p(
-        "space.fch.qto",
-        "Qto_SpaceBaseQuantities",
-        "FinishCeilingHeight",
-    ),
-    p("space.fch.base", "BaseQuantities", "FinishCeilingHeight"),
-];
-const HEIGHT: &[Src] = &[
-    p("space.height.qto", "Qto_SpaceBaseQuantities", "Height"),
-    p("space.height.base", "BaseQuantities", "Height"),
-];
-const CLEAR_WIDTH: &[Src] = &[p("space.clearwidth", "*", "ClearWidth")];
-/// "A quantity named `Width` in any quantity set": the two base-quantity
-/// sets by name first, then any set (the query cannot restrict `*` to
-/// quantity sets; a property-set `Width` of a space is still its extent and is
-/// only ever used as an upper bound).
-const WIDTH: &[Src] = &[
-    p("space.width.qto", "Qto_SpaceBaseQuantities", "Width"),
-    p("space.width.base", "BaseQuantities", "Width"),
-    p("space.width.any", "*", "Width"),
-];
+const LONG_NAME: Chain = Chain::new("long_name", &[src(attr("LongName"))]);
+/// The finished ceiling height is measured; `Height` (slab to slab) is an
+/// upper bound of it.
+const CEILING_HEIGHT: Chain = Chain::new(
+    "ceiling",
+    &[
+        src(prop("Qto_SpaceBaseQuantities", "FinishCeilingHeight")),
+        src(prop("BaseQuantities", "FinishCeilingHeight")),
+        bound(prop("Qto_SpaceBaseQuantities", "Height")),
+        bound(prop("BaseQuantities", "Height")),
+    ],
+);
+/// A `ClearWidth` in any set is measured; "a quantity named `Width` in any
+/// quantity set" is an upper bound: the two base-quantity sets by name
+/// first, then any set (the query cannot restrict `*` to quantity sets; a
+/// property-set `Width` of a space is still its extent and is only ever used
+/// as an upper bound).
+const WIDTH: Chain = Chain::new(
+    "width",
+    &[
+        src(prop("*", "ClearWidth")).labelled("ClearWidth (any property or quantity set)"),
+        bound(prop("Qto_SpaceBaseQuantities", "Width")),
+        bound(prop("BaseQuantities", "Width")),
+        bound(prop("*", "Width")).labelled("Width (any property or quantity set)"),
+    ],
+);
 
 /// A space as the rules need it.
 #[derive(Debug, Clone)]
-pub struct Space {
+pub struct Space<'a> {
     /// GlobalId.
-    pub id: String,
+    pub id: &'a str,
     /// `LongName`.
-    pub long_name: Option<String>,
+    pub long_name: Option<&'a str>,
     /// `Name`.
-    pub name: Option<String>,
-    ceiling: read::Dim,
-    width: read::Dim,
+    pub name: Option<&'a str>,
+    ceiling: Result<Reading<'a, f64>, Missing<'a>>,
+    width: Result<Reading<'a, f64>, Missing<'a>>,
 }
 
-/// Every `IfcSpace`, in one query.
-pub fn load(model: &dyn ModelView) -> Vec<Space> {
-    let mut sel = Select::class("IfcSpace");
-    for chain in [LONG_NAME, FINISH_CEILING, HEIGHT, CLEAR_WIDTH, WIDTH] {
-        sel = read::with(sel, chain);
-    }
-    sel.run(model)
+/// The one query for every `IfcSpace` (run it, then [`load`] the items).
+pub fn select() -> Select {
+    Select::class("IfcSpace")
+        .chain(&LONG_NAME)
+        .chain(&CEILING_HEIGHT)
+        .chain(&WIDTH)
+}
+
+/// The spaces of a [`select`] query.
+pub fn load<'a>(items: &'a [Item<'_>]) -> Vec<Space<'a>> {
+    items
         .iter()
         .map(|it| Space {
-            id: it.id().to_string(),
-            long_name: read::text(it, LONG_NAME).map(str::to_string),
+            id: it.id(),
+            long_name: LONG_NAME.text(it).map(|r| r.value),
             name: it
                 .row
                 .name
                 .as_deref()
                 .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(str::to_string),
-            // (value, measured?)
-            ceiling: read::measured_else_bound(it, FINISH_CEILING, HEIGHT),
-            width: read::measured_else_bound(it, CLEAR_WIDTH, WIDTH),
+                .filter(|n| !n.is_empty()),
+            ceiling: CEILING_HEIGHT.length(it),
+            width: WIDTH.length(it),
         })
         .collect()
 }
 
-impl Space {
+impl Space<'_> {
     /// Its classification.
     pub fn class(&self) -> Classified {
-        classify(self.long_name.as_deref(), self.name.as_deref())
+        classify(self.long_name, self.name)
     }
 }
 
@@ -246,23 +247,23 @@ pub fn ceiling_height(spaces: &[Space]) -> Vec<Finding> {
             Use::Habitable => (CEILING_HABITABLE, "habitable space"),
             Use::Unrecognised => (CEILING_HABITABLE, "space of unrecognised use"),
         };
-        let shown_lim = show::limit(lim);
+        let shown_lim = lim;
         let limit = LengthLimit::at_least(lim).to_limit();
         let head = format!("{kind}, from {}", c.why);
         let f = match &s.ceiling {
-            Err(m) => CEILING.not_assessable(
-                &s.id,
-                format!("{head}: no ceiling height: {}", m.describe()),
-            ),
-            Ok((found, measured)) => {
+            Err(m) => {
+                CEILING.not_assessable(s.id, format!("{head}: no ceiling height: {}", why(m)))
+            }
+            Ok(found) => {
+                let measured = &!found.upper_bound;
                 let v = found.value;
-                let shown = show::len(v, lim.unit);
-                let from = &found.from;
+                let shown = CodeLength::measured(v, lim.unit);
+                let from = found.label;
                 let f = if !ge(v, lim.si) {
                     if c.what == Use::Unrecognised {
                         CEILING.finding(
                             Outcome::Warning,
-                            &s.id,
+                            s.id,
                             format!(
                                 "{head}: {from} {shown} < {shown_lim} minimum; space use not \
                                  recognised from its name; the habitable-space limit was applied"
@@ -271,13 +272,13 @@ pub fn ceiling_height(spaces: &[Space]) -> Vec<Finding> {
                     } else if *measured {
                         CEILING.finding(
                             Outcome::Violation,
-                            &s.id,
+                            s.id,
                             format!("{head}: {from} {shown} < {shown_lim} minimum"),
                         )
                     } else {
                         CEILING.finding(
                             Outcome::Violation,
-                            &s.id,
+                            s.id,
                             format!(
                                 "{head}: {from} {shown} < {shown_lim} minimum; the ceiling \
                                  height the code measures is lower still"
@@ -292,12 +293,12 @@ pub fn ceiling_height(spaces: &[Space]) -> Vec<Finding> {
                     };
                     CEILING.finding(
                         Outcome::Pass,
-                        &s.id,
+                        s.id,
                         format!("{head}: {from} {shown} ≥ {shown_lim} minimum{note}"),
                     )
                 } else {
                     CEILING.not_assessable(
-                        &s.id,
+                        s.id,
                         format!(
                             "{head}: {from} {shown} is only an upper bound of the ceiling \
                              height the code measures; the model has no finished ceiling \
@@ -322,7 +323,7 @@ pub fn ceiling_height(spaces: &[Space]) -> Vec<Finding> {
 /// examiner would expect.
 pub fn hallway_width(spaces: &[Space]) -> Vec<Finding> {
     let lim = HALLWAY_MIN;
-    let shown_lim = show::limit(lim);
+    let shown_lim = lim;
     let limit = LengthLimit::at_least(lim).to_limit();
     let mut out = Vec::new();
     for s in spaces {
@@ -332,21 +333,20 @@ pub fn hallway_width(spaces: &[Space]) -> Vec<Finding> {
         }
         let head = format!("hallway, from {}", c.why);
         let f = match &s.width {
-            Err(m) => {
-                HALLWAY.not_assessable(&s.id, format!("{head}: no clear width: {}", m.describe()))
-            }
-            Ok((found, measured)) => {
+            Err(m) => HALLWAY.not_assessable(s.id, format!("{head}: no clear width: {}", why(m))),
+            Ok(found) => {
+                let measured = &!found.upper_bound;
                 let v = found.value;
-                let shown = show::len(v, lim.unit);
-                let from = &found.from;
+                let shown = CodeLength::measured(v, lim.unit);
+                let from = found.label;
                 let f = match (ge(v, lim.si), measured) {
                     (true, true) => HALLWAY.finding(
                         Outcome::Pass,
-                        &s.id,
+                        s.id,
                         format!("{head}: {from} {shown} ≥ {shown_lim} minimum"),
                     ),
                     (true, false) => HALLWAY.not_assessable(
-                        &s.id,
+                        s.id,
                         format!(
                             "{head}: {from} {shown} is only an upper bound of the clear width \
                              the code measures; the model has no clear width (≥ {shown_lim} \
@@ -355,12 +355,12 @@ pub fn hallway_width(spaces: &[Space]) -> Vec<Finding> {
                     ),
                     (false, true) => HALLWAY.finding(
                         Outcome::Violation,
-                        &s.id,
+                        s.id,
                         format!("{head}: {from} {shown} < {shown_lim} minimum"),
                     ),
                     (false, false) => HALLWAY.finding(
                         Outcome::Violation,
-                        &s.id,
+                        s.id,
                         format!(
                             "{head}: {from} {shown} < {shown_lim} minimum; the clear width \
                              the code measures is narrower still"

@@ -5,11 +5,12 @@
 //! all do they run on each `IfcStair` and read `Pset_StairCommon` (README,
 //! "Stair fallback").
 
-use plancheck_sdk::prelude::*;
-use plancheck_sdk::units::{ge, le};
+use std::fmt::Write;
 
-use crate::read::{self, a, p, Found, Missing, Src};
-use crate::show;
+use plancheck_sdk::prelude::*;
+use plancheck_sdk::units::ge;
+
+use crate::{limits, why};
 use crate::{FLIGHT_RISE, HEADROOM, RISER, TREAD};
 
 /// Riser height maximum: 7¾ in.
@@ -44,67 +45,78 @@ const SPIRAL_NOTE: &str = "spiral stairways: §R311.7.10.1 limits (riser ≤ 9½
 /// Where one kind of stair element keeps its data.
 struct Layout {
     class: &'static str,
-    riser: &'static [Src],
-    tread: &'static [Src],
-    count: &'static [Src],
-    headroom: &'static [Src],
+    riser: Chain,
+    tread: Chain,
+    count: Chain,
+    headroom: Chain,
     /// Extra sources of the stair's shape (IFC2X3 `IfcStair.ShapeType`).
-    shape: &'static [Src],
+    shape: Chain,
     /// The PredefinedType (or shape) that means "spiral".
     spiral: &'static str,
 }
 
 const FLIGHTS: Layout = Layout {
     class: "IfcStairFlight",
-    riser: &[
-        a("flight.riser.attr", "RiserHeight"),
-        p("flight.riser.pset", "Pset_StairFlightCommon", "RiserHeight"),
-    ],
-    tread: &[
-        a("flight.tread.attr", "TreadLength"),
-        p("flight.tread.pset", "Pset_StairFlightCommon", "TreadLength"),
-    ],
+    riser: Chain::new(
+        "riser",
+        &[
+            src(attr("RiserHeight")),
+            src(prop("Pset_StairFlightCommon", "RiserHeight")),
+        ],
+    ),
+    tread: Chain::new(
+        "tread",
+        &[
+            src(attr("TreadLength")),
+            src(prop("Pset_StairFlightCommon", "TreadLength")),
+        ],
+    ),
     // IFC4 spells the attribute NumberOfRisers, IFC2X3 NumberOfRiser; the
     // host returns none for the one the schema lacks.
-    count: &[
-        a("flight.count.ifc4", "NumberOfRisers"),
-        a("flight.count.ifc2x3", "NumberOfRiser"),
-        p(
-            "flight.count.pset",
-            "Pset_StairFlightCommon",
-            "NumberOfRiser",
-        ),
-    ],
-    headroom: &[p("flight.headroom", "Pset_StairFlightCommon", "Headroom")],
-    shape: &[],
+    count: Chain::new(
+        "count",
+        &[
+            src(attr("NumberOfRisers")),
+            src(attr("NumberOfRiser")),
+            src(prop("Pset_StairFlightCommon", "NumberOfRiser")),
+        ],
+    ),
+    headroom: Chain::new(
+        "headroom",
+        &[src(prop("Pset_StairFlightCommon", "Headroom"))],
+    ),
+    shape: Chain::new("shape", &[]),
     spiral: "SPIRAL",
 };
 
 const STAIRS: Layout = Layout {
     class: "IfcStair",
-    riser: &[p("stair.riser", "Pset_StairCommon", "RiserHeight")],
-    tread: &[p("stair.tread", "Pset_StairCommon", "TreadLength")],
-    count: &[p("stair.count", "Pset_StairCommon", "NumberOfRiser")],
+    riser: Chain::new("riser", &[src(prop("Pset_StairCommon", "RiserHeight"))]),
+    tread: Chain::new("tread", &[src(prop("Pset_StairCommon", "TreadLength"))]),
+    count: Chain::new("count", &[src(prop("Pset_StairCommon", "NumberOfRiser"))]),
     // Pset_StairCommon has only RequiredHeadroom (a requirement, never read
     // as a measurement); a `Headroom` property in any set is read.
-    headroom: &[p("stair.headroom", "*", "Headroom")],
+    headroom: Chain::new(
+        "headroom",
+        &[src(prop("*", "Headroom")).labelled("Headroom (any property or quantity set)")],
+    ),
     // IFC2X3 IfcStair has ShapeType instead of PredefinedType; the spec
     // names only PredefinedType, but an IFC2X3 spiral stair is just as
     // spiral, so its ShapeType is read too.
-    shape: &[a("stair.shape", "ShapeType")],
+    shape: Chain::new("shape", &[src(attr("ShapeType"))]),
     spiral: "SPIRAL_STAIR",
 };
 
 /// One stair element with what the rules read.
-struct Stair {
-    id: String,
-    class: String,
+struct Stair<'a> {
+    id: &'a str,
+    class: &'a str,
     spiral: bool,
     winder: bool,
-    riser: Result<Found<f64>, Missing>,
-    tread: Result<Found<f64>, Missing>,
-    count: Result<Found<f64>, Missing>,
-    headroom: Result<Found<f64>, Missing>,
+    riser: Result<Reading<'a, f64>, Missing<'a>>,
+    tread: Result<Reading<'a, f64>, Missing<'a>>,
+    count: Result<Reading<'a, f64>, Missing<'a>>,
+    headroom: Result<Reading<'a, f64>, Missing<'a>>,
 }
 
 /// Which stair rules to run.
@@ -123,31 +135,30 @@ pub struct Wanted {
 pub fn check(model: &dyn ModelView, want: &Wanted) -> Vec<Finding> {
     let fallback = model.count("IfcStairFlight") == 0;
     let layout = if fallback { &STAIRS } else { &FLIGHTS };
-    let mut sel = Select::class(layout.class);
-    for chain in [
-        layout.riser,
-        layout.tread,
-        layout.count,
-        layout.headroom,
-        layout.shape,
-    ] {
-        sel = read::with(sel, chain);
-    }
-    let stairs: Vec<Stair> = sel
-        .run(model)
+    let sel = [
+        &layout.riser,
+        &layout.tread,
+        &layout.count,
+        &layout.headroom,
+        &layout.shape,
+    ]
+    .into_iter()
+    .fold(Select::class(layout.class), Select::chain);
+    let items = sel.run(model);
+    let stairs: Vec<Stair> = items
         .iter()
         .map(|it| {
             let pt = it.row.predefined_type.as_deref();
-            let shape = read::text(it, layout.shape);
+            let shape = layout.shape.text(it).map(|r| r.value);
             Stair {
-                id: it.id().to_string(),
-                class: it.row.class.clone(),
+                id: it.id(),
+                class: &it.row.class,
                 spiral: pt == Some(layout.spiral) || shape == Some(layout.spiral),
                 winder: pt == Some("WINDER"),
-                riser: read::length(it, layout.riser),
-                tread: read::length(it, layout.tread),
-                count: read::count(it, layout.count),
-                headroom: read::length(it, layout.headroom),
+                riser: layout.riser.length(it),
+                tread: layout.tread.length(it),
+                count: layout.count.number(it),
+                headroom: layout.headroom.length(it),
             }
         })
         .collect();
@@ -168,55 +179,11 @@ pub fn check(model: &dyn ModelView, want: &Wanted) -> Vec<Finding> {
     out
 }
 
-/// Compares a measured length with a one-sided limit and words the finding:
-/// `riser height 200 mm (7.87 in) > 196.85 mm (7.75 in) maximum (from …)`.
-pub fn compare(
-    rule: &RuleDef,
-    id: &str,
-    what: &str,
-    found: &Found<f64>,
-    limit: LengthLimit,
-) -> Finding {
-    let v = found.value;
-    let shown = show::len(v, limit.unit());
-    let from = &found.from;
-    let (outcome, text) = match (limit.min, limit.max) {
-        (Some(min), _) if !ge(v, min.si) => (
-            Outcome::Violation,
-            format!("{what} {shown} < {} minimum", show::limit(min)),
-        ),
-        (_, Some(max)) if !le(v, max.si) => (
-            Outcome::Violation,
-            format!("{what} {shown} > {} maximum", show::limit(max)),
-        ),
-        (Some(min), Some(max)) => (
-            Outcome::Pass,
-            format!(
-                "{what} {shown} within {} – {}",
-                show::limit(min),
-                show::limit(max)
-            ),
-        ),
-        (Some(min), None) => (
-            Outcome::Pass,
-            format!("{what} {shown} ≥ {} minimum", show::limit(min)),
-        ),
-        (None, Some(max)) => (
-            Outcome::Pass,
-            format!("{what} {shown} ≤ {} maximum", show::limit(max)),
-        ),
-        (None, None) => (Outcome::Pass, format!("{what} {shown}")),
-    };
-    rule.finding(outcome, id, format!("{text} (from {from})"))
-        .measured(Measure::length_m(v))
-        .limit(limit.to_limit())
-}
-
 fn riser(s: &Stair) -> Finding {
     let limit = LengthLimit::at_most(RISER_MAX);
     if s.spiral {
         let f = RISER
-            .not_assessable(&s.id, SPIRAL_NOTE)
+            .not_assessable(s.id, SPIRAL_NOTE)
             .limit(limit.to_limit());
         return match &s.riser {
             Ok(found) => f.measured(Measure::length_m(found.value)),
@@ -224,9 +191,9 @@ fn riser(s: &Stair) -> Finding {
         };
     }
     match &s.riser {
-        Ok(found) => compare(&RISER, &s.id, "riser height", found, limit),
+        Ok(found) => RISER.assess_reading(s.id, "riser height", found, &limits(limit)),
         Err(m) => RISER
-            .not_assessable(&s.id, format!("no riser height: {}", m.describe()))
+            .not_assessable(s.id, format!("no riser height: {}", why(m)))
             .limit(limit.to_limit()),
     }
 }
@@ -235,7 +202,7 @@ fn tread(s: &Stair) -> Finding {
     let limit = LengthLimit::at_least(TREAD_MIN);
     if s.spiral {
         let f = TREAD
-            .not_assessable(&s.id, SPIRAL_NOTE)
+            .not_assessable(s.id, SPIRAL_NOTE)
             .limit(limit.to_limit());
         return match &s.tread {
             Ok(found) => f.measured(Measure::length_m(found.value)),
@@ -244,7 +211,7 @@ fn tread(s: &Stair) -> Finding {
     }
     match &s.tread {
         Ok(found) => {
-            let mut f = compare(&TREAD, &s.id, "tread depth", found, limit);
+            let mut f = TREAD.assess_reading(s.id, "tread depth", found, &limits(limit));
             if s.winder {
                 // §R311.7.5.2.1 (winders: 10 in at the walkline, 6 in minimum)
                 // is not modelled; the spec reads TreadLength as the walkline depth.
@@ -254,7 +221,7 @@ fn tread(s: &Stair) -> Finding {
             f
         }
         Err(m) => TREAD
-            .not_assessable(&s.id, format!("no tread depth: {}", m.describe()))
+            .not_assessable(s.id, format!("no tread depth: {}", why(m)))
             .limit(limit.to_limit()),
     }
 }
@@ -275,28 +242,27 @@ fn headroom(s: &Stair) -> Finding {
                 ""
             };
             return HEADROOM
-                .not_assessable(&s.id, format!("no headroom: {}{note}", m.describe()))
+                .not_assessable(s.id, format!("no headroom: {}{note}", why(m)))
                 .limit(limit.to_limit());
         }
     };
     let v = found.value;
     if s.spiral && ge(v, HEADROOM_SPIRAL_MIN.si) && !ge(v, HEADROOM_MIN.si) {
         // Below the general 6 ft 8 in but within the spiral stairway provision.
+        let mut m = String::with_capacity(128);
+        let _ = write!(
+            m,
+            "headroom {} ≥ {HEADROOM_SPIRAL_MIN} minimum for spiral stairways (§R311.7.10.1) \
+             (from {})",
+            CodeLength::measured(v, min.unit),
+            found.label
+        );
         return HEADROOM
-            .finding(
-                Outcome::Pass,
-                &s.id,
-                format!(
-                    "headroom {} ≥ {} minimum for spiral stairways (§R311.7.10.1) (from {})",
-                    show::len(v, min.unit),
-                    show::limit(HEADROOM_SPIRAL_MIN),
-                    found.from
-                ),
-            )
+            .finding(Outcome::Pass, s.id, m)
             .measured(Measure::length_m(v))
             .limit(limit.to_limit());
     }
-    let mut f = compare(&HEADROOM, &s.id, "headroom", found, limit);
+    let mut f = HEADROOM.assess_reading(s.id, "headroom", found, &limits(limit));
     if s.spiral {
         f.message
             .push_str("; spiral stairway: the 6 ft 6 in limit of §R311.7.10.1 applied");
@@ -311,14 +277,14 @@ fn rise(s: &Stair, fallback: bool) -> Finding {
         (count, riser) => {
             let mut missing = Vec::new();
             if let Err(m) = count {
-                missing.push(format!("no riser count ({})", m.describe()));
+                missing.push(format!("no riser count ({})", why(m)));
             }
             if let Err(m) = riser {
-                missing.push(format!("no riser height ({})", m.describe()));
+                missing.push(format!("no riser height ({})", why(m)));
             }
             return FLIGHT_RISE
                 .not_assessable(
-                    &s.id,
+                    s.id,
                     format!(
                         "flight rise is riser count × riser height: {}",
                         missing.join("; ")
@@ -330,25 +296,23 @@ fn rise(s: &Stair, fallback: bool) -> Finding {
     if n.value.fract() != 0.0 {
         return FLIGHT_RISE
             .not_assessable(
-                &s.id,
+                s.id,
                 format!(
                     "riser count {} (from {}) is not a whole number",
-                    n.value, n.from
+                    n.value, n.label
                 ),
             )
             .limit(limit.to_limit());
     }
     let total = n.value * r.value;
-    let found = Found {
-        value: total,
-        from: format!("{} × {}", n.from, r.from),
-    };
+    let from = format!("{} × {}", n.label, r.label);
     let what = format!(
         "flight rise {} × {} =",
         n.value as i64,
-        show::len(r.value, CodeUnit::Millimetre)
+        CodeLength::measured(r.value, CodeUnit::Millimetre)
     );
-    let mut f = compare(&FLIGHT_RISE, &s.id, &what, &found, limit);
+    let mut f =
+        FLIGHT_RISE.assess_reading(s.id, &what, &Reading::derived(total, &from), &limits(limit));
     if f.outcome == Outcome::Violation {
         if fallback {
             // N × R of an IfcStair is the whole stair's rise, landings included.
