@@ -250,6 +250,17 @@ pub enum Label<'a> {
     Text(&'a str),
 }
 
+impl Label<'_> {
+    /// The source's own label, if it has one: a `&'static str`, so a
+    /// [`Reading`] can outlive its query ([`Reading::derived`] with it).
+    pub fn fixed(&self) -> Option<&'static str> {
+        match self {
+            Label::Source { src, .. } => src.label,
+            Label::Text(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for Label<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -674,6 +685,7 @@ mod tests {
         let r = WIDTH.length(&items[0]).unwrap();
         assert!(r.upper_bound);
         assert_eq!(r.label.to_string(), "the door's width quantity");
+        assert_eq!(r.label.fixed(), Some("the door's width quantity"));
         let m = element(
             "IfcDoorStandardCase",
             vec![("OverallWidth", len(0.0))],

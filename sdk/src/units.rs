@@ -75,6 +75,14 @@ impl CodeLength {
             unit: CodeUnit::Millimetre,
         }
     }
+    /// A value in metres printed in millimetres only (`190 mm`), as codes
+    /// in millimetres state their limits.
+    pub const fn metres(si: f64) -> Self {
+        CodeLength {
+            si,
+            unit: CodeUnit::Millimetre,
+        }
+    }
     /// A measured value (metres) to be printed in `unit`.
     pub const fn measured(si: f64, unit: CodeUnit) -> Self {
         CodeLength { si, unit }
@@ -307,6 +315,11 @@ mod tests {
             "3657.6 mm (12 ft)"
         );
         assert_eq!(CodeLength::millimetres(2000.0).to_string(), "2000 mm");
+        assert_eq!(
+            CodeLength::metres(0.17500000000000002).to_string(),
+            "175 mm"
+        );
+        assert_eq!(CodeLength::metres(0.19685).to_string(), "196.85 mm");
         assert_eq!(CodeLength::inches(7.75).to_string(), "196.85 mm (7.75 in)");
     }
 
