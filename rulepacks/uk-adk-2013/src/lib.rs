@@ -56,22 +56,24 @@
 //! * **Messages** print millimetres to at most 2 decimals (README), with more
 //!   decimals only when a value would otherwise print as equal to the limit
 //!   it fails (`170.004 mm > 170 mm`), and name the data source they read.
-//! * **Pitch** uses a bit-reproducible arctangent so native and sandboxed
-//!   runs report the same `measured` value (see `atan.rs`).
+//! * **Pitch** uses a bit-reproducible arctangent
+//!   ([`plancheck_sdk::maths::atan`]) so native and sandboxed runs report the
+//!   same `measured` value.
 //! * **IFC2X3 `IfcStair`** (stair fallback) states its kind in `ShapeType`;
 //!   that is read too, in case the host does not map it to PredefinedType.
 
 #![warn(missing_docs)]
 
-use plancheck_sdk::prelude::*;
-use plancheck_sdk::validate_rule_selection;
+use std::fmt;
 
-mod atan;
+use plancheck_sdk::prelude::*;
+use plancheck_sdk::read::{Problem, Unusable};
+use plancheck_sdk::units::write_trim;
+use plancheck_sdk::{validate_rule_selection, MeasureKind, Value};
+
 pub mod params;
 mod railings;
-mod read;
 mod stairs;
-mod text;
 
 pub use params::{BuildingCategory, Params, StairCategory};
 
@@ -171,6 +173,10 @@ impl RulePack for Pack {
         }
     }
 
+    fn parameters() -> &'static [plancheck_sdk::params::Param] {
+        params::PARAMETERS.list
+    }
+
     fn check(model: &dyn ModelView, options: &CheckOptions) -> Result<Vec<Finding>, PackError> {
         let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
         validate_rule_selection(options, &ids)?;
@@ -226,6 +232,67 @@ impl RulePack for Pack {
 }
 
 plancheck_sdk::export_pack!(Pack);
+
+/// A length read from the model, kept after the query: metres, and the
+/// source it came from.
+type Length = Result<Reading<'static, f64>, String>;
+
+/// Keeps a chain's reading after the query (every source of this pack has a
+/// fixed label), or words what was found instead (`A and B are absent`,
+/// `X is 0 mm (zero or negative: treated as missing)`).
+fn keep(r: Result<Reading<'_, f64>, Missing<'_>>) -> Length {
+    match r {
+        Ok(r) => Ok(Reading::derived(
+            r.value,
+            r.label.fixed().expect("every source has a label"),
+        )),
+        Err(m) => Err(m.worded(unusable).to_string()),
+    }
+}
+
+/// How this pack words a value it could not use: a zero or negative length
+/// counts as missing; a number that is not a length measure is named.
+fn unusable(f: &mut fmt::Formatter<'_>, u: &Unusable<'_>) -> fmt::Result {
+    let label = u.label;
+    if let Problem::NotPositive(si) = u.problem() {
+        write!(f, "{label} is ")?;
+        write_trim(f, si * 1000.0, 2)?;
+        return f.write_str(" mm (zero or negative: treated as missing)");
+    }
+    write!(f, "{label} is not a length measure (")?;
+    match u.value {
+        Value::Text(t) => write!(f, "text \"{t}\"")?,
+        Value::Integer(i) => write!(f, "the number {i} without a unit")?,
+        Value::Real(r) => write!(f, "the number {r} without a unit")?,
+        Value::Boolean(b) => write!(f, "the boolean {b}")?,
+        Value::Unknown => f.write_str("unknown")?,
+        Value::Measure(m) => match m.kind {
+            MeasureKind::Length => f.write_str("a length")?,
+            k => {
+                let name = match k {
+                    MeasureKind::Area => "area",
+                    MeasureKind::Volume => "volume",
+                    MeasureKind::PlaneAngle => "plane-angle",
+                    MeasureKind::Mass => "mass",
+                    MeasureKind::Time => "time",
+                    MeasureKind::Count => "count",
+                    MeasureKind::Ratio => "ratio",
+                    MeasureKind::Length | MeasureKind::Other => "non-length",
+                };
+                write!(f, "a {name} measure")?
+            }
+        },
+    }
+    f.write_str(")")
+}
+
+/// `150–170 mm`: a range in millimetres, the unit once.
+fn range(min: CodeLength, max: CodeLength) -> String {
+    let mut s = String::with_capacity(16);
+    let _ = write_trim(&mut s, min.si * 1000.0, 2);
+    let _ = fmt::Write::write_fmt(&mut s, format_args!("–{}", CodeLength::metres(max.si)));
+    s
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! The pack's parameters (`check-options.parameters`), validated up front.
 
+use plancheck_sdk::params::{Param, Params as Declared};
 use plancheck_sdk::{CheckOptions, PackError};
 
 /// The Table 1.1 stair category the stair rules use (`stair-category`).
@@ -73,24 +74,30 @@ impl Default for Params {
     }
 }
 
-/// Every parameter: name, accepted values, default.
-pub const PARAMETERS: &[(&str, &[&str], &str)] = &[
-    (
-        "stair-category",
-        &["private", "utility", "general-access", "any"],
-        "any",
-    ),
-    ("building-category", &["dwelling", "other", "any"], "any"),
-    ("loft-conversion", &["false", "true"], "false"),
-];
-
-fn accepted_parameters() -> String {
-    PARAMETERS
-        .iter()
-        .map(|(name, values, default)| format!("{name} ({}; default {default})", values.join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// Every parameter: name, accepted values, default, what it does.
+pub const PARAMETERS: Declared = Declared::new(
+    "uk-adk-2013",
+    &[
+        Param::one_of(
+            "stair-category",
+            &["private", "utility", "general-access", "any"],
+            "any",
+            "The Table 1.1 stair category the stair rules use; `any` evaluates every row.",
+        ),
+        Param::one_of(
+            "building-category",
+            &["dwelling", "other", "any"],
+            "any",
+            "The Diagram 3.1 building category for `guard-height`.",
+        ),
+        Param::one_of(
+            "loft-conversion",
+            &["false", "true"],
+            "false",
+            "Enables the reduced headroom of para 1.11 in `stair-headroom`.",
+        ),
+    ],
+);
 
 impl Params {
     /// Reads and validates `options.parameters`. An unknown name, a value
@@ -99,48 +106,21 @@ impl Params {
     /// `PackError::InvalidOption` naming what is accepted. Values are matched
     /// exactly, as documented (lower case).
     pub fn from_options(options: &CheckOptions) -> Result<Self, PackError> {
-        let mut p = Params::default();
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, value) in &options.parameters {
-            let Some((pname, values, default)) =
-                PARAMETERS.iter().find(|(n, _, _)| *n == name.as_str())
-            else {
-                return Err(PackError::InvalidOption(format!(
-                    "unknown parameter `{name}`; uk-adk-2013 accepts: {}",
-                    accepted_parameters()
-                )));
-            };
-            if seen.contains(pname) {
-                return Err(PackError::InvalidOption(format!(
-                    "parameter `{name}` is given more than once; give it once \
-                     (accepted values: {}; default {default})",
-                    values.join(", ")
-                )));
-            }
-            seen.push(pname);
-            if !values.contains(&value.as_str()) {
-                return Err(PackError::InvalidOption(format!(
-                    "invalid value `{value}` for parameter `{name}`; accepted values: {} \
-                     (default {default})",
-                    values.join(", ")
-                )));
-            }
-            match (*pname, value.as_str()) {
-                ("stair-category", "private") => p.stair_category = StairCategory::Private,
-                ("stair-category", "utility") => p.stair_category = StairCategory::Utility,
-                ("stair-category", "general-access") => {
-                    p.stair_category = StairCategory::GeneralAccess
-                }
-                ("stair-category", _) => p.stair_category = StairCategory::Any,
-                ("building-category", "dwelling") => {
-                    p.building_category = BuildingCategory::Dwelling
-                }
-                ("building-category", "other") => p.building_category = BuildingCategory::Other,
-                ("building-category", _) => p.building_category = BuildingCategory::Any,
-                (_, v) => p.loft_conversion = v == "true",
-            }
-        }
-        Ok(p)
+        let given = PARAMETERS.parse(options)?;
+        Ok(Params {
+            stair_category: match given.get("stair-category") {
+                "private" => StairCategory::Private,
+                "utility" => StairCategory::Utility,
+                "general-access" => StairCategory::GeneralAccess,
+                _ => StairCategory::Any,
+            },
+            building_category: match given.get("building-category") {
+                "dwelling" => BuildingCategory::Dwelling,
+                "other" => BuildingCategory::Other,
+                _ => BuildingCategory::Any,
+            },
+            loft_conversion: given.get("loft-conversion") == "true",
+        })
     }
 }
 

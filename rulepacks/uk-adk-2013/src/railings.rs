@@ -3,12 +3,23 @@
 use std::collections::HashMap;
 
 use plancheck_sdk::prelude::*;
+use plancheck_sdk::text::find_keyword;
 use plancheck_sdk::units::{ge, le};
 
 use crate::params::BuildingCategory;
-use crate::read::{self, Field, Reading};
-use crate::text::{find_keyword, mm, mm_vs};
+use crate::{keep, range, Length};
 use crate::{GUARD_HEIGHT, HANDRAIL_HEIGHT};
+
+/// A length in metres, printed in millimetres (`190 mm`).
+fn mm(si: f64) -> CodeLength {
+    CodeLength::metres(si)
+}
+
+/// `value` printed against `limit` (metres) so that it never reads as
+/// equal to it when it is not.
+fn mm_vs(value: f64, limit: f64) -> impl std::fmt::Display {
+    mm(value).distinct_from(mm(limit))
+}
 
 /// 1.35: top of handrail 900–1000 mm above the pitch line or floor.
 pub const HANDRAIL: LengthLimit = LengthLimit::between(
@@ -22,11 +33,10 @@ pub const GUARD_LOW: CodeLength = CodeLength::millimetres(900.0);
 /// landings and floor edges of other buildings).
 pub const GUARD_HIGH: CodeLength = CodeLength::millimetres(1100.0);
 
-const HEIGHT: [Field; 1] = [Field {
-    key: "height",
-    source: prop("Pset_RailingCommon", "Height"),
-    label: "Pset_RailingCommon.Height",
-}];
+const HEIGHT: Chain = Chain::new(
+    "height",
+    &[src(prop("Pset_RailingCommon", "Height")).labelled("Pset_RailingCommon.Height")],
+);
 
 /// Words in a railing's Name/ObjectType (or its space's LongName/Name) that
 /// put it on a stair flight. The spec's list, matched as whole words (see
@@ -107,7 +117,7 @@ pub struct RailingFacts {
     /// PredefinedType as the host gave it.
     pub predefined_type: Option<String>,
     /// Height, or what was found instead.
-    pub height: Result<Reading, String>,
+    pub height: Length,
     /// `Pset_RailingCommon.IsExternal`, where stated.
     pub is_external: Option<bool>,
     /// The containing space's LongName and Name, where the railing is in a
@@ -155,7 +165,8 @@ impl RailingFacts {
 /// Reads every `IfcRailing` in one query, and — only when some railing is
 /// contained in a space and `spaces` is set — the spaces' names in one more.
 pub fn collect(model: &dyn ModelView, spaces: bool) -> Vec<RailingFacts> {
-    let sel = read::declare(Select::class("IfcRailing"), &HEIGHT)
+    let sel = Select::class("IfcRailing")
+        .chain(&HEIGHT)
         .value("external", &[prop("Pset_RailingCommon", "IsExternal")]);
     let items = sel.run(model);
     let need_spaces = spaces && items.iter().any(|i| i.row.space.is_some());
@@ -178,7 +189,7 @@ pub fn collect(model: &dyn ModelView, spaces: bool) -> Vec<RailingFacts> {
             name: it.row.name.clone(),
             object_type: it.row.object_type.clone(),
             predefined_type: it.row.predefined_type.clone(),
-            height: read::length(it, &HEIGHT),
+            height: keep(HEIGHT.length(it)),
             is_external: it.boolean("external"),
             space_names: it
                 .row
@@ -200,7 +211,7 @@ pub fn handrail(r: &RailingFacts) -> Option<Finding> {
         Ok(h) => *h,
         Err(why) => return Some(rule.not_assessable(&r.id, format!("no handrail height: {why}"))),
     };
-    let v = h.si;
+    let v = h.value;
     let (min, max) = (HANDRAIL.min.unwrap().si, HANDRAIL.max.unwrap().si);
     let (outcome, msg) = if !le(v, max) {
         (
@@ -211,10 +222,9 @@ pub fn handrail(r: &RailingFacts) -> Option<Finding> {
         (
             Outcome::Pass,
             format!(
-                "handrail height {} within {}–{}",
+                "handrail height {} within {}",
                 mm(v),
-                mm(min).trim_end_matches(" mm"),
-                mm(max)
+                range(mm(min), mm(max))
             ),
         )
     } else if let Some((what, text)) = r
@@ -279,7 +289,7 @@ pub fn guard(r: &RailingFacts, building: BuildingCategory) -> Option<Finding> {
                 ),
             );
             if let Ok(h) = &r.height {
-                f = f.measured(Measure::length_m(h.si));
+                f = f.measured(Measure::length_m(h.value));
             }
             return Some(f);
         }
@@ -289,7 +299,7 @@ pub fn guard(r: &RailingFacts, building: BuildingCategory) -> Option<Finding> {
         Ok(h) => *h,
         Err(why) => return Some(rule.not_assessable(&r.id, format!("no guarding height: {why}"))),
     };
-    let v = h.si;
+    let v = h.value;
     let location = r.location();
     let loc = match &location {
         Location::Flight(why) => format!("on a stair flight ({why})"),
@@ -383,12 +393,7 @@ mod tests {
             predefined_type: Some(kind.into()),
             height: height_mm.map_or_else(
                 || Err("Pset_RailingCommon.Height is absent".into()),
-                |v| {
-                    Ok(Reading {
-                        si: v / 1000.0,
-                        label: "Pset_RailingCommon.Height",
-                    })
-                },
+                |v| Ok(Reading::derived(v / 1000.0, "Pset_RailingCommon.Height")),
             ),
             is_external: None,
             space_names: vec![],

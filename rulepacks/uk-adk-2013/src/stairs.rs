@@ -1,14 +1,25 @@
 //! Stair rules: Table 1.1 (rise, going, 2R+G, pitch) and headroom (1.10).
 
+use plancheck_sdk::maths::atan;
 use plancheck_sdk::prelude::*;
-use plancheck_sdk::units::{ge, le};
+use plancheck_sdk::text::join;
+use plancheck_sdk::units::{angle_le, ge, le};
 use plancheck_sdk::{Limit, MeasureKind, ModelView};
 
-use crate::atan::atan;
 use crate::params::StairCategory;
-use crate::read::{self, Field, Reading};
-use crate::text::{angle_le, deg, deg_vs, join, mm, mm_vs};
+use crate::{keep, range, Length};
 use crate::{STAIR_2R_PLUS_G, STAIR_GOING, STAIR_HEADROOM, STAIR_PITCH, STAIR_RISE};
+
+/// A length in metres, printed in millimetres (`190 mm`).
+fn mm(si: f64) -> CodeLength {
+    CodeLength::metres(si)
+}
+
+/// `value` printed against `limit` (metres) so that it never reads as
+/// equal to it when it is not: `170.004 mm > 170 mm`.
+fn mm_vs(value: f64, limit: f64) -> impl std::fmt::Display {
+    mm(value).distinct_from(mm(limit))
+}
 
 /// Table 1.1 rise limits per category (min, max), as printed in mm.
 pub const RISE_LIMITS: [(StairCategory, CodeLength, CodeLength); 3] = [
@@ -64,50 +75,41 @@ pub const LOFT_HEADROOM_CENTRE: CodeLength = CodeLength::millimetres(1900.0);
 /// 1.11 (loft conversions): reducing to 1.8 m at the side of the stair.
 pub const LOFT_HEADROOM_SIDE: CodeLength = CodeLength::millimetres(1800.0);
 
-const FLIGHT_RISE: [Field; 2] = [
-    Field {
-        key: "rise-attr",
-        source: attr("RiserHeight"),
-        label: "IfcStairFlight.RiserHeight",
-    },
-    Field {
-        key: "rise-pset",
-        source: prop("Pset_StairFlightCommon", "RiserHeight"),
-        label: "Pset_StairFlightCommon.RiserHeight",
-    },
-];
-const FLIGHT_GOING: [Field; 2] = [
-    Field {
-        key: "going-attr",
-        source: attr("TreadLength"),
-        label: "IfcStairFlight.TreadLength",
-    },
-    Field {
-        key: "going-pset",
-        source: prop("Pset_StairFlightCommon", "TreadLength"),
-        label: "Pset_StairFlightCommon.TreadLength",
-    },
-];
-const FLIGHT_HEADROOM: [Field; 1] = [Field {
-    key: "headroom",
-    source: prop("Pset_StairFlightCommon", "Headroom"),
-    label: "Pset_StairFlightCommon.Headroom",
-}];
-const STAIR_RISE_FIELDS: [Field; 1] = [Field {
-    key: "rise",
-    source: prop("Pset_StairCommon", "RiserHeight"),
-    label: "Pset_StairCommon.RiserHeight",
-}];
-const STAIR_GOING_FIELDS: [Field; 1] = [Field {
-    key: "going",
-    source: prop("Pset_StairCommon", "TreadLength"),
-    label: "Pset_StairCommon.TreadLength",
-}];
-const STAIR_HEADROOM_FIELDS: [Field; 1] = [Field {
-    key: "headroom",
-    source: prop("*", "Headroom"),
-    label: "Headroom (in any property set of the IfcStair)",
-}];
+const FLIGHT: &str = "IfcStairFlight";
+const FLIGHT_RISE: Chain = Chain::new(
+    "rise",
+    &[
+        src(attr("RiserHeight")).labelled("IfcStairFlight.RiserHeight"),
+        src(prop("Pset_StairFlightCommon", "RiserHeight"))
+            .labelled("Pset_StairFlightCommon.RiserHeight"),
+    ],
+)
+.class(FLIGHT);
+const FLIGHT_GOING: Chain = Chain::new(
+    "going",
+    &[
+        src(attr("TreadLength")).labelled("IfcStairFlight.TreadLength"),
+        src(prop("Pset_StairFlightCommon", "TreadLength"))
+            .labelled("Pset_StairFlightCommon.TreadLength"),
+    ],
+)
+.class(FLIGHT);
+const FLIGHT_HEADROOM: Chain = Chain::new(
+    "headroom",
+    &[src(prop("Pset_StairFlightCommon", "Headroom")).labelled("Pset_StairFlightCommon.Headroom")],
+);
+const STAIR_RISE_FIELDS: Chain = Chain::new(
+    "rise",
+    &[src(prop("Pset_StairCommon", "RiserHeight")).labelled("Pset_StairCommon.RiserHeight")],
+);
+const STAIR_GOING_FIELDS: Chain = Chain::new(
+    "going",
+    &[src(prop("Pset_StairCommon", "TreadLength")).labelled("Pset_StairCommon.TreadLength")],
+);
+const STAIR_HEADROOM_FIELDS: Chain = Chain::new(
+    "headroom",
+    &[src(prop("*", "Headroom")).labelled("Headroom (in any property set of the IfcStair)")],
+);
 
 /// What the stair rules know about one flight (or one stair under the
 /// fallback).
@@ -118,11 +120,11 @@ pub struct StairFacts {
     /// `Some(why)` for a spiral stair, e.g. `IfcStairFlight PredefinedType SPIRAL`.
     pub spiral: Option<String>,
     /// Rise, or what was found instead.
-    pub rise: Result<Reading, String>,
+    pub rise: Length,
     /// Going, or what was found instead.
-    pub going: Result<Reading, String>,
+    pub going: Length,
     /// Headroom, or what was found instead.
-    pub headroom: Result<Reading, String>,
+    pub headroom: Length,
 }
 
 /// Reads every `IfcStairFlight` in one query; when the model has none, every
@@ -130,13 +132,10 @@ pub struct StairFacts {
 /// fallback: an empty flight query is `count("IfcStairFlight") == 0`
 /// without a separate call).
 pub fn collect(model: &dyn ModelView) -> Vec<StairFacts> {
-    let flights = read::declare(
-        read::declare(
-            read::declare(Select::class("IfcStairFlight"), &FLIGHT_RISE),
-            &FLIGHT_GOING,
-        ),
-        &FLIGHT_HEADROOM,
-    );
+    let flights = Select::class("IfcStairFlight")
+        .chain(&FLIGHT_RISE)
+        .chain(&FLIGHT_GOING)
+        .chain(&FLIGHT_HEADROOM);
     let items = flights.run(model);
     if !items.is_empty() {
         return items
@@ -149,24 +148,19 @@ pub fn collect(model: &dyn ModelView) -> Vec<StairFacts> {
                     .as_deref()
                     .filter(|p| p.eq_ignore_ascii_case("SPIRAL"))
                     .map(|_| "IfcStairFlight PredefinedType SPIRAL".to_string()),
-                rise: read::length(it, &FLIGHT_RISE),
-                going: read::length(it, &FLIGHT_GOING),
-                headroom: read::length(it, &FLIGHT_HEADROOM),
+                rise: keep(FLIGHT_RISE.length(it)),
+                going: keep(FLIGHT_GOING.length(it)),
+                headroom: keep(FLIGHT_HEADROOM.length(it)),
             })
             .collect();
     }
     // IFC2X3 IfcStair states its kind in ShapeType; ask for it too in case
     // the host does not resolve it into predefined-type.
-    let stairs = read::declare(
-        read::declare(
-            read::declare(
-                Select::class("IfcStair").value("shape", &[attr("ShapeType")]),
-                &STAIR_RISE_FIELDS,
-            ),
-            &STAIR_GOING_FIELDS,
-        ),
-        &STAIR_HEADROOM_FIELDS,
-    );
+    let stairs = Select::class("IfcStair")
+        .value("shape", &[attr("ShapeType")])
+        .chain(&STAIR_RISE_FIELDS)
+        .chain(&STAIR_GOING_FIELDS)
+        .chain(&STAIR_HEADROOM_FIELDS);
     stairs
         .run(model)
         .iter()
@@ -181,9 +175,9 @@ pub fn collect(model: &dyn ModelView) -> Vec<StairFacts> {
             StairFacts {
                 id: it.id().to_string(),
                 spiral,
-                rise: read::length(it, &STAIR_RISE_FIELDS),
-                going: read::length(it, &STAIR_GOING_FIELDS),
-                headroom: read::length(it, &STAIR_HEADROOM_FIELDS),
+                rise: keep(STAIR_RISE_FIELDS.length(it)),
+                going: keep(STAIR_GOING_FIELDS.length(it)),
+                headroom: keep(STAIR_HEADROOM_FIELDS.length(it)),
             }
         })
         .collect()
@@ -229,11 +223,11 @@ fn band_finding(
     rule: &RuleDef,
     id: &str,
     what: &str,
-    r: Reading,
+    r: Reading<'_, f64>,
     cat: StairCategory,
     table: &[(StairCategory, CodeLength, CodeLength); 3],
 ) -> Finding {
-    let v = r.si;
+    let v = r.value;
     let from = format!("; read from {}", r.label);
     if cat != StairCategory::Any {
         let &(_, min, max) = table
@@ -244,12 +238,12 @@ fn band_finding(
         let (outcome, msg) = if !ge(v, min.si) {
             (
                 Outcome::Violation,
-                format!("{what} {} < {} ({name})", mm_vs(v, min.si), mm(min.si)),
+                format!("{what} {} < {min} ({name})", mm_vs(v, min.si)),
             )
         } else if !le(v, max.si) {
             (
                 Outcome::Violation,
-                format!("{what} {} > {} ({name})", mm_vs(v, max.si), mm(max.si)),
+                format!("{what} {} > {max} ({name})", mm_vs(v, max.si)),
             )
         } else {
             (
@@ -351,14 +345,10 @@ fn band_finding(
         .limit(limit.to_limit())
 }
 
-fn range(min: CodeLength, max: CodeLength) -> String {
-    format!("{}–{}", mm(min.si).trim_end_matches(" mm"), mm(max.si))
-}
-
 /// `stair-rise` for one stair.
 pub fn rise(s: &StairFacts, cat: StairCategory) -> Finding {
     if let Some(why) = &s.spiral {
-        let m = s.rise.as_ref().ok().map(|r| Measure::length_m(r.si));
+        let m = s.rise.as_ref().ok().map(|r| Measure::length_m(r.value));
         return spiral_finding(&STAIR_RISE, s, why, m);
     }
     match &s.rise {
@@ -370,7 +360,7 @@ pub fn rise(s: &StairFacts, cat: StairCategory) -> Finding {
 /// `stair-going` for one stair.
 pub fn going(s: &StairFacts, cat: StairCategory) -> Finding {
     if let Some(why) = &s.spiral {
-        let m = s.going.as_ref().ok().map(|g| Measure::length_m(g.si));
+        let m = s.going.as_ref().ok().map(|g| Measure::length_m(g.value));
         return spiral_finding(&STAIR_GOING, s, why, m);
     }
     match &s.going {
@@ -380,7 +370,9 @@ pub fn going(s: &StairFacts, cat: StairCategory) -> Finding {
 }
 
 /// Rise and going, or a not-assessable message naming what is missing.
-fn rise_and_going(s: &StairFacts, purpose: &str) -> Result<(Reading, Reading), String> {
+type Pair = (Reading<'static, f64>, Reading<'static, f64>);
+
+fn rise_and_going(s: &StairFacts, purpose: &str) -> Result<Pair, String> {
     match (&s.rise, &s.going) {
         (Ok(r), Ok(g)) => Ok((*r, *g)),
         (Err(r), Ok(_)) => Err(format!("no rise, needed for {purpose}: {r}")),
@@ -389,7 +381,7 @@ fn rise_and_going(s: &StairFacts, purpose: &str) -> Result<(Reading, Reading), S
     }
 }
 
-fn both_from(r: &Reading, g: &Reading) -> String {
+fn both_from(r: &Reading<'_, f64>, g: &Reading<'_, f64>) -> String {
     format!("; rise read from {}, going from {}", r.label, g.label)
 }
 
@@ -399,25 +391,25 @@ pub fn two_r_plus_g(s: &StairFacts) -> Finding {
     if let Some(why) = &s.spiral {
         let m = rise_and_going(s, "")
             .ok()
-            .map(|(r, g)| Measure::length_m(2.0 * r.si + g.si));
+            .map(|(r, g)| Measure::length_m(2.0 * r.value + g.value));
         return spiral_finding(rule, s, why, m);
     }
     let (r, g) = match rise_and_going(s, "2R+G") {
         Ok(rg) => rg,
         Err(why) => return rule.not_assessable(&s.id, why),
     };
-    let v = 2.0 * r.si + g.si;
+    let v = 2.0 * r.value + g.value;
     let (min, max) = (TWO_R_PLUS_G.min.unwrap(), TWO_R_PLUS_G.max.unwrap());
-    let parts = format!("2 × {} + {}", mm(r.si), mm(g.si));
+    let parts = format!("2 × {} + {}", mm(r.value), mm(g.value));
     let (outcome, msg) = if !ge(v, min.si) {
         (
             Outcome::Violation,
-            format!("2R+G {} < {} ({parts})", mm_vs(v, min.si), mm(min.si)),
+            format!("2R+G {} < {min} ({parts})", mm_vs(v, min.si)),
         )
     } else if !le(v, max.si) {
         (
             Outcome::Violation,
-            format!("2R+G {} > {} ({parts})", mm_vs(v, max.si), mm(max.si)),
+            format!("2R+G {} > {max} ({parts})", mm_vs(v, max.si)),
         )
     } else {
         (
@@ -448,7 +440,7 @@ pub fn pitch(s: &StairFacts, cat: StairCategory) -> Option<Finding> {
     if let Some(why) = &s.spiral {
         let m = rise_and_going(s, "")
             .ok()
-            .map(|(r, g)| angle(atan(r.si / g.si)));
+            .map(|(r, g)| angle(atan(r.value / g.value)));
         return Some(spiral_finding(rule, s, why, m));
     }
     let (r, g) = match rise_and_going(s, "the pitch") {
@@ -457,13 +449,13 @@ pub fn pitch(s: &StairFacts, cat: StairCategory) -> Option<Finding> {
     };
     // ADK defines the pitch as the angle of the pitch line through the
     // nosings: atan(rise / going).
-    let p = atan(r.si / g.si);
+    let p = atan(r.value / g.value);
     let max = MAX_PITCH_DEG.to_radians();
-    let how = format!("from rise {} over going {}", mm(r.si), mm(g.si));
+    let how = format!("from rise {} over going {}", mm(r.value), mm(g.value));
     let (outcome, msg) = if angle_le(p, max) {
         (
             Outcome::Pass,
-            format!("pitch {} ≤ {} (private stair), {how}", deg(p), deg(max)),
+            format!("pitch {} ≤ {} (private stair), {how}", Angle(p), Angle(max)),
         )
     } else {
         let also = if cat == StairCategory::Any {
@@ -475,8 +467,8 @@ pub fn pitch(s: &StairFacts, cat: StairCategory) -> Option<Finding> {
             Outcome::Violation,
             format!(
                 "pitch {} > {} (private stair), {how}{also}",
-                deg_vs(p, max),
-                deg(max)
+                Angle(p).distinct_from(Angle(max)),
+                Angle(max)
             ),
         )
     };
@@ -505,7 +497,7 @@ pub fn headroom(s: &StairFacts, loft_conversion: bool) -> Finding {
             )
         }
     };
-    let v = h.si;
+    let v = h.value;
     let from = format!("; read from {}", h.label);
     let relaxation = format!(
         "{} at the centre of the stair width reducing to {} at the side",
@@ -573,11 +565,8 @@ mod tests {
     use super::*;
     use StairCategory::*;
 
-    fn reading(mm: f64, label: &'static str) -> Result<Reading, String> {
-        Ok(Reading {
-            si: mm / 1000.0,
-            label,
-        })
+    fn reading(mm: f64, label: &'static str) -> Length {
+        Ok(Reading::derived(mm / 1000.0, label))
     }
 
     fn stair(rise: Option<f64>, going: Option<f64>, headroom: Option<f64>) -> StairFacts {
