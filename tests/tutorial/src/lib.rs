@@ -26,17 +26,30 @@ pub const DOOR_WIDTH: RuleDef = RuleDef {
 const MAX_RISER: CodeLength = CodeLength::inches(7.0);
 const MIN_CLEAR_WIDTH: CodeLength = CodeLength::inches(32.0);
 
-/// Where exports keep each value, first choice first.
-const RISER_HEIGHT: [Source; 2] = [
-    attr("RiserHeight"),
-    prop("Pset_StairFlightCommon", "RiserHeight"),
-];
-const CLEAR_WIDTH: [Source; 1] = [prop("*", "ClearWidth")];
-const OVERALL_WIDTH: [Source; 3] = [
-    attr("OverallWidth"),
-    prop("Qto_DoorBaseQuantities", "Width"),
-    prop("BaseQuantities", "Width"),
-];
+/// Where exports keep each value, first choice first. A door's own width is
+/// only an upper bound of its clear width (`bound`): it can fail a door,
+/// never pass one.
+const RISER_HEIGHT: Chain = Chain::new(
+    "riser",
+    &[
+        src(attr("RiserHeight")),
+        src(prop("Pset_StairFlightCommon", "RiserHeight")),
+    ],
+)
+.class("IfcStairFlight");
+const CLEAR_WIDTH: Chain = Chain::new(
+    "width",
+    &[
+        src(prop("*", "ClearWidth")),
+        bound(attr("OverallWidth")),
+        bound(prop("Qto_DoorBaseQuantities", "Width")),
+        bound(prop("BaseQuantities", "Width")),
+    ],
+)
+.class("IfcDoor");
+
+/// The pack takes no parameters: any is refused, naming the pack.
+const PARAMETERS: Params = Params::new("my-first-pack", &[]);
 
 /// The pack.
 pub struct Pack;
@@ -57,52 +70,26 @@ impl RulePack for Pack {
 
     fn check(model: &dyn ModelView, options: &CheckOptions) -> Result<Vec<Finding>, PackError> {
         plancheck_sdk::validate_rule_selection(options, &[RISER.id, DOOR_WIDTH.id])?;
-        if let Some((name, _)) = options.parameters.first() {
-            return Err(PackError::InvalidOption(format!(
-                "unknown parameter `{name}`; my-first-pack takes no parameters"
-            )));
-        }
+        PARAMETERS.parse(options)?;
         let mut findings = Vec::new();
 
         if options.runs(RISER.id) {
+            let limits = Limits::at_most(MAX_RISER);
             // One host call returns every flight with just these values.
-            let flights = Select::class("IfcStairFlight").value("riser", &RISER_HEIGHT);
+            let flights = Select::class("IfcStairFlight").chain(&RISER_HEIGHT);
             for flight in flights.run(model) {
-                findings.push(RISER.check_length(
-                    flight.id(),
-                    "riser height",
-                    flight.length("riser"),
-                    LengthLimit::at_most(MAX_RISER),
-                    &format!("looked for {}", describe(&RISER_HEIGHT)),
-                ));
+                let riser = RISER_HEIGHT.length(&flight);
+                findings.push(RISER.assess(flight.id(), "riser height", &riser, &limits));
             }
         }
 
         if options.runs(DOOR_WIDTH.id) {
-            let doors = Select::class("IfcDoor")
-                .value("clear", &CLEAR_WIDTH)
-                .value("overall", &OVERALL_WIDTH);
+            let limits = Limits::at_least(MIN_CLEAR_WIDTH)
+                .hint("a ClearWidth property would let it be assessed");
+            let doors = Select::class("IfcDoor").chain(&CLEAR_WIDTH);
             for door in doors.run(model) {
-                findings.push(match door.length("clear") {
-                    // A measured clear width: pass or violation.
-                    Some(width) => DOOR_WIDTH.check_length(
-                        door.id(),
-                        "clear width",
-                        Some(width),
-                        LengthLimit::at_least(MIN_CLEAR_WIDTH),
-                        "",
-                    ),
-                    // Only the door's own width: an upper bound of the clear
-                    // width, so a violation or not-assessable, never a pass.
-                    None => DOOR_WIDTH.check_upper_bound(
-                        door.id(),
-                        "overall width",
-                        "clear width",
-                        door.length("overall"),
-                        MIN_CLEAR_WIDTH,
-                        &format!("looked for ClearWidth, {}", describe(&OVERALL_WIDTH)),
-                    ),
-                });
+                let width = CLEAR_WIDTH.length(&door);
+                findings.push(DOOR_WIDTH.assess(door.id(), "clear width", &width, &limits));
             }
         }
         Ok(findings)
@@ -144,9 +131,21 @@ mod tests {
         assert_eq!(f[0].outcome, Outcome::Violation);
         assert_eq!(
             f[0].message,
-            "riser height 190 mm (7.48 in) > 177.8 mm (7 in) maximum"
+            "riser height 190 mm (7.48 in) > 177.8 mm (7 in) maximum; \
+             from IfcStairFlight.RiserHeight"
         );
         assert_eq!(f[0].elements, ["f1"]);
+    }
+
+    #[test]
+    fn a_zero_riser_is_missing() {
+        let f = check(vec![element("f1", "IfcStairFlight", "RiserHeight", 0.0)]);
+        assert_eq!(f[0].outcome, Outcome::NotAssessable);
+        assert_eq!(
+            f[0].message,
+            "no riser height in the model (Pset_StairFlightCommon.RiserHeight is absent; \
+             IfcStairFlight.RiserHeight is 0 mm (zero or negative is treated as missing))"
+        );
     }
 
     #[test]
@@ -158,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_rules_are_refused() {
+    fn unknown_rules_and_parameters_are_refused() {
         let model = Model::new("IFC4", vec![], vec![], &|_| vec![]).unwrap();
         let options = CheckOptions {
             rules: vec!["stair-riser".into()],
@@ -168,5 +167,15 @@ mod tests {
             Pack::check(&model, &options),
             Err(PackError::InvalidOption(_))
         ));
+        let options = CheckOptions {
+            rules: vec![],
+            parameters: vec![("door-scope".into(), "egress".into())],
+        };
+        assert_eq!(
+            Pack::check(&model, &options),
+            Err(PackError::InvalidOption(
+                "unknown parameter `door-scope`; my-first-pack takes no parameters".into()
+            ))
+        );
     }
 }
