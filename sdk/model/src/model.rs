@@ -450,7 +450,10 @@ mod tests {
             r#"{"schema":"IFC4","elements":[{"id":"a","class":"IfcDoor","predefinedtype":"DOOR"}]}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("unknown field `predefinedtype`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown field `predefinedtype`"),
+            "{err}"
+        );
     }
 
     #[test]
