@@ -276,3 +276,19 @@ fn a_granted_data_directory_is_readable_and_read_only() {
     );
     assert!(!dir.path().join("evil.txt").exists());
 }
+
+#[test]
+fn the_wrong_version_fixture_is_the_real_contract_re_versioned() {
+    let root = plancheck_e2e::workspace_root();
+    let real = std::fs::read_to_string(root.join("wit/plancheck.wit")).unwrap();
+    let copy = std::fs::read_to_string(root.join("tests/hostile/wrong-version/wit/plancheck.wit"))
+        .unwrap();
+    assert_eq!(
+        copy,
+        real.replace(
+            "package plancheck:plugin@0.1.0;",
+            "package plancheck:plugin@0.9.0;"
+        ),
+        "regenerate with: sed 's/^package plancheck:plugin@0.1.0;/package plancheck:plugin@0.9.0;/' wit/plancheck.wit > tests/hostile/wrong-version/wit/plancheck.wit"
+    );
+}

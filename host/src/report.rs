@@ -186,14 +186,16 @@ pub fn packs_table(packs: &[Arc<Pack>], failures: &[LoadFailure]) -> String {
             m.id, m.version, m.name, m.code, m.edition, m.jurisdiction, m.contract
         );
         let _ = writeln!(s, "  digest sha256:{}", p.code.digest());
-        for r in &m.rules {
-            let _ = writeln!(
-                s,
-                "  {:<24} {:<28} {}",
-                r.id,
-                r.citation.to_string(),
-                r.title
-            );
+        let cites: Vec<String> = m.rules.iter().map(|r| r.citation.to_string()).collect();
+        let wid = m
+            .rules
+            .iter()
+            .map(|r| r.id.chars().count())
+            .max()
+            .unwrap_or(0);
+        let wcite = cites.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+        for (r, cite) in m.rules.iter().zip(&cites) {
+            let _ = writeln!(s, "  {:<wid$}  {:<wcite$}  {}", r.id, cite, r.title);
         }
     }
     for f in failures {
