@@ -1,13 +1,14 @@
 //! Running packs over a model: the library core behind `plancheck check`
 //! (and, later, the HTTP and WebSocket handlers).
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plancheck_model::{CheckOptions, Finding, Model, Outcome};
 use serde::Serialize;
 
-use crate::packs::Pack;
+use crate::packs::{Pack, Registry};
 use crate::sandbox::Sandbox;
 
 /// The result of one pack on one model.
@@ -133,4 +134,131 @@ fn report(pack: &Pack, res: Result<Vec<Finding>, String>, took: Duration) -> Pac
         error,
         millis: took.as_secs_f64() * 1000.0,
     }
+}
+
+/// A `pack-id.name=value` parameter, split at the first `=`.
+pub fn parse_param(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not PACK.NAME=VALUE"))?;
+    if !k.contains('.') {
+        return Err(format!("`{k}` must name the pack: PACK.NAME=VALUE"));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// What is wrong with a pack/rule selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectionErrorKind {
+    /// A pack id that is not installed.
+    UnknownPack,
+    /// A jurisdiction no installed pack covers.
+    UnknownJurisdiction,
+    /// Neither a pack nor a jurisdiction named.
+    NothingSelected,
+    /// A rule id no selected pack has.
+    UnknownRule,
+}
+
+/// Why a selection of packs and rules cannot run; `message` is for people.
+#[derive(Debug, Clone)]
+pub struct SelectionError {
+    /// What kind of problem.
+    pub kind: SelectionErrorKind,
+    /// What is wrong, naming the id and what is installed.
+    pub message: String,
+}
+
+fn installed(reg: &Registry) -> String {
+    let ids: Vec<&str> = reg.packs().map(|p| p.manifest.id.as_str()).collect();
+    if ids.is_empty() {
+        "none".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
+/// The packs named by `ids` (comma-separated allowed) and `jurisdiction`,
+/// in the order asked, without duplicates. `packs_dir` is named in messages.
+pub fn select_packs(
+    reg: &Registry,
+    packs_dir: &Path,
+    ids: &[String],
+    jurisdiction: Option<&str>,
+) -> Result<Vec<Arc<Pack>>, SelectionError> {
+    let err = |kind, message| SelectionError { kind, message };
+    let mut out: Vec<Arc<Pack>> = Vec::new();
+    for id in ids
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.is_empty())
+    {
+        match reg.get(id) {
+            Some(p) => {
+                if !out.iter().any(|q| q.manifest.id == p.manifest.id) {
+                    out.push(p)
+                }
+            }
+            None => {
+                let mut msg = format!(
+                    "no pack `{id}` in {}; installed: {}",
+                    packs_dir.display(),
+                    installed(reg)
+                );
+                for f in reg.failures() {
+                    msg.push_str(&format!(
+                        "\n  not loaded: {}: {}",
+                        f.path.display(),
+                        f.error
+                    ));
+                }
+                return Err(err(SelectionErrorKind::UnknownPack, msg));
+            }
+        }
+    }
+    if let Some(j) = jurisdiction {
+        let found = reg.for_jurisdiction(j);
+        if found.is_empty() {
+            return Err(err(
+                SelectionErrorKind::UnknownJurisdiction,
+                format!(
+                    "no pack for jurisdiction `{j}`; installed: {}",
+                    installed(reg)
+                ),
+            ));
+        }
+        for p in found {
+            if !out.iter().any(|q| q.manifest.id == p.manifest.id) {
+                out.push(p);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(err(
+            SelectionErrorKind::NothingSelected,
+            format!(
+                "name at least one --pack or a --jurisdiction; installed: {}",
+                installed(reg)
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Every rule id must belong to at least one selected pack.
+pub fn check_known_rules(packs: &[Arc<Pack>], rules: &[String]) -> Result<(), SelectionError> {
+    for r in rules {
+        if !packs
+            .iter()
+            .any(|p| p.manifest.rules.iter().any(|x| &x.id == r))
+        {
+            return Err(SelectionError {
+                kind: SelectionErrorKind::UnknownRule,
+                message: format!(
+                    "no selected pack has a rule `{r}`; see `plancheck packs` for rule ids"
+                ),
+            });
+        }
+    }
+    Ok(())
 }

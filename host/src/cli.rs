@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use plancheck_model::{Model, Outcome};
 
 use crate::check::{self, CheckReport};
+use crate::config::{self, Config};
 use crate::packs::{Pack, Registry};
 use crate::report;
 use crate::sandbox::{Sandbox, SandboxConfig};
@@ -39,16 +40,16 @@ pub enum Format {
 #[derive(Debug, Clone, clap::Args)]
 pub struct HostArgs {
     /// Directory of installed rule packs (*.wasm components).
-    #[arg(long, env = "PLANCHECK_PACKS_DIR", default_value = ".plancheck/packs")]
+    #[arg(long, env = "PLANCHECK_PACKS_DIR", default_value = config::DEFAULT_PACKS_DIR)]
     pub packs_dir: PathBuf,
     /// Data directory (compiled-pack cache under `compiled/`).
-    #[arg(long, env = "PLANCHECK_DATA_DIR", default_value = ".plancheck")]
+    #[arg(long, env = "PLANCHECK_DATA_DIR", default_value = config::DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
     /// CPU time limit per pack call, milliseconds.
-    #[arg(long, env = "PLANCHECK_CPU_TIME_MS", default_value_t = 5000)]
+    #[arg(long, env = "PLANCHECK_CPU_TIME_MS", default_value_t = config::DEFAULT_CPU_TIME_MS)]
     pub cpu_time_ms: u64,
     /// Memory limit per pack instance, MiB.
-    #[arg(long, env = "PLANCHECK_MEMORY_MIB", default_value_t = 256)]
+    #[arg(long, env = "PLANCHECK_MEMORY_MIB", default_value_t = config::DEFAULT_MEMORY_MIB)]
     pub memory_mib: usize,
 }
 
@@ -61,6 +62,71 @@ impl HostArgs {
             cache_dir: Some(self.data_dir.join("compiled")),
             ..SandboxConfig::default()
         }
+    }
+}
+
+/// `plancheck serve` flags: each overrides the configuration file and the
+/// environment (docs/configuration.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (also PLANCHECK_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Directory of installed rule packs.
+    #[arg(long)]
+    pub packs_dir: Option<PathBuf>,
+    /// Data directory.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// CPU time limit per pack call, milliseconds.
+    #[arg(long)]
+    pub cpu_time_ms: Option<u64>,
+    /// Memory limit per pack instance, MiB.
+    #[arg(long)]
+    pub memory_mib: Option<usize>,
+    /// Largest accepted request body, bytes.
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+    /// How many checks may run at once.
+    #[arg(long)]
+    pub max_concurrent_checks: Option<usize>,
+    /// Bound on a whole request, milliseconds.
+    #[arg(long)]
+    pub request_timeout_ms: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The configuration: defaults, file, environment, then these flags.
+    pub fn config(&self) -> Result<Config, config::ConfigError> {
+        let mut c = Config::load(self.config.as_deref(), |k| std::env::var(k).ok())?;
+        if let Some(v) = self.listen {
+            c.listen = v;
+        }
+        if let Some(v) = &self.packs_dir {
+            c.packs_dir = v.clone();
+        }
+        if let Some(v) = &self.data_dir {
+            c.data_dir = v.clone();
+        }
+        if let Some(v) = self.cpu_time_ms {
+            c.cpu_time_ms = v;
+        }
+        if let Some(v) = self.memory_mib {
+            c.memory_mib = v;
+        }
+        if let Some(v) = self.max_body_bytes {
+            c.max_body_bytes = v;
+        }
+        if let Some(v) = self.max_concurrent_checks {
+            c.max_concurrent_checks = v;
+        }
+        if let Some(v) = self.request_timeout_ms {
+            c.request_timeout_ms = v;
+        }
+        Ok(c)
     }
 }
 
@@ -81,7 +147,7 @@ pub enum Command {
         #[arg(long = "rule", value_name = "ID")]
         rules: Vec<String>,
         /// A pack parameter, `pack-id.name=value`.
-        #[arg(long = "param", value_name = "PACK.NAME=VALUE", value_parser = parse_param)]
+        #[arg(long = "param", value_name = "PACK.NAME=VALUE", value_parser = check::parse_param)]
         params: Vec<(String, String)>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -90,6 +156,8 @@ pub enum Command {
         #[command(flatten)]
         host: HostArgs,
     },
+    /// Serve the HTTP API (docs/api.md); configuration in docs/configuration.md.
+    Serve(ServeArgs),
     /// List installed packs and their manifests.
     Packs {
         /// Output format.
@@ -99,16 +167,6 @@ pub enum Command {
         #[command(flatten)]
         host: HostArgs,
     },
-}
-
-fn parse_param(s: &str) -> Result<(String, String), String> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| format!("`{s}` is not PACK.NAME=VALUE"))?;
-    if !k.contains('.') {
-        return Err(format!("`{k}` must name the pack: PACK.NAME=VALUE"));
-    }
-    Ok((k.to_string(), v.to_string()))
 }
 
 /// An error for the user, printed as `plancheck: error: ...`, exit 2.
@@ -133,76 +191,14 @@ fn open_registry(host: &HostArgs) -> Result<(Sandbox, Registry), CliError> {
     Ok((sandbox, registry))
 }
 
-fn installed(reg: &Registry) -> String {
-    let ids: Vec<&str> = reg.packs().map(|p| p.manifest.id.as_str()).collect();
-    if ids.is_empty() {
-        "none".into()
-    } else {
-        ids.join(", ")
-    }
-}
-
-fn select_packs(
-    reg: &Registry,
-    host: &HostArgs,
-    ids: &[String],
-    jurisdiction: Option<&str>,
-) -> Result<Vec<Arc<Pack>>, CliError> {
-    let mut out: Vec<Arc<Pack>> = Vec::new();
-    for id in ids
-        .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.is_empty())
-    {
-        match reg.get(id) {
-            Some(p) => {
-                if !out.iter().any(|q| q.manifest.id == p.manifest.id) {
-                    out.push(p)
-                }
-            }
-            None => {
-                let mut msg = format!(
-                    "no pack `{id}` in {}; installed: {}",
-                    host.packs_dir.display(),
-                    installed(reg)
-                );
-                for f in reg.failures() {
-                    msg.push_str(&format!(
-                        "\n  not loaded: {}: {}",
-                        f.path.display(),
-                        f.error
-                    ));
-                }
-                return Err(CliError(msg));
-            }
-        }
-    }
-    if let Some(j) = jurisdiction {
-        let found = reg.for_jurisdiction(j);
-        if found.is_empty() {
-            return Err(CliError(format!(
-                "no pack for jurisdiction `{j}`; installed: {}",
-                installed(reg)
-            )));
-        }
-        for p in found {
-            if !out.iter().any(|q| q.manifest.id == p.manifest.id) {
-                out.push(p);
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(CliError(format!(
-            "name at least one --pack or a --jurisdiction; installed: {}",
-            installed(reg)
-        )));
-    }
-    Ok(out)
-}
-
 /// Runs the CLI; returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
     match cli.command {
+        Command::Serve(args) => {
+            let cfg = args.config().map_err(|e| CliError(e.to_string()))?;
+            crate::server::serve(cfg, out).map_err(|e| CliError(format!("{e:#}")))?;
+            Ok(0)
+        }
         Command::Packs { format, host } => {
             let (_sandbox, reg) = open_registry(&host)?;
             let packs: Vec<Arc<Pack>> = reg.packs().cloned().collect();
@@ -223,8 +219,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
             host,
         } => {
             let (sandbox, reg) = open_registry(&host)?;
-            let selected = select_packs(&reg, &host, &packs, jurisdiction.as_deref())?;
-            check_known_rules(&selected, &rules)?;
+            let selected =
+                check::select_packs(&reg, &host.packs_dir, &packs, jurisdiction.as_deref())
+                    .map_err(|e| CliError(e.message))?;
+            check::check_known_rules(&selected, &rules).map_err(|e| CliError(e.message))?;
             let m: Model = crate::input::load_file(&model).map_err(|e| CliError(e.to_string()))?;
             let m = Arc::new(m);
             let rep: CheckReport = check::run(&sandbox, &selected, m.clone(), &rules, &params);
@@ -242,20 +240,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
             })
         }
     }
-}
-
-fn check_known_rules(packs: &[Arc<Pack>], rules: &[String]) -> Result<(), CliError> {
-    for r in rules {
-        if !packs
-            .iter()
-            .any(|p| p.manifest.rules.iter().any(|x| &x.id == r))
-        {
-            return Err(CliError(format!(
-                "no selected pack has a rule `{r}`; see `plancheck packs` for rule ids"
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {

@@ -9,14 +9,19 @@
 //! * [`packs`]: the compile cache and the registry of installed packs.
 //! * [`check`]: running packs over a model.
 //! * [`report`]: tables and JSON.
+//! * [`config`]: the server's configuration.
+//! * [`server`], [`api`]: `plancheck serve`, HTTP handlers over [`check`].
 //! * [`cli`]: the command line.
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod bindings;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod input;
 pub mod packs;
 pub mod report;
 pub mod sandbox;
+pub mod server;

@@ -1,0 +1,85 @@
+//! RFC 9457 problem details (`application/problem+json`): every error the
+//! API returns. Types are `urn:plancheck:problem:<slug>` (docs/api.md).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+/// A problem: status, slug, title, detail, and extension members.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The problem type's slug (`unknown-pack`, `model-invalid` ...).
+    pub slug: &'static str,
+    /// Short, fixed summary of the type.
+    pub title: &'static str,
+    /// What is wrong in this occurrence.
+    pub detail: String,
+    /// The request path.
+    pub instance: Option<String>,
+    /// Extension members (e.g. `line`).
+    pub extra: Map<String, Value>,
+}
+
+impl Problem {
+    /// A new problem.
+    pub fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Problem {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            instance: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets `instance`.
+    pub fn at(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// Adds an extension member.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        let mut m = Map::new();
+        m.insert(
+            "type".into(),
+            json!(format!("urn:plancheck:problem:{}", self.slug)),
+        );
+        m.insert("title".into(), json!(self.title));
+        m.insert("status".into(), json!(self.status.as_u16()));
+        m.insert("detail".into(), json!(self.detail));
+        if let Some(i) = &self.instance {
+            m.insert("instance".into(), json!(i));
+        }
+        for (k, v) in &self.extra {
+            m.insert(k.clone(), v.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_string_pretty(&self.body()).expect("serialisable");
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,80 @@
+//! `plancheck serve`: binds the socket, compiles packs in the background,
+//! serves [`crate::api`] until SIGINT/SIGTERM, then shuts down gracefully.
+
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use tokio::sync::Semaphore;
+
+use crate::api::{self, AppState, Packs};
+use crate::config::Config;
+use crate::packs::Registry;
+use crate::sandbox::Sandbox;
+
+/// Runs the server until a shutdown signal. Prints
+/// `plancheck: listening on http://ADDR` to `out` once bound.
+pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let sandbox = Arc::new(
+            Sandbox::new(config.sandbox_config())
+                .map_err(|e| anyhow::anyhow!("cannot start the sandbox: {e:#}"))?,
+        );
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            sandbox: sandbox.clone(),
+            packs: Arc::new(RwLock::new(Packs::Loading)),
+            checks: Arc::new(Semaphore::new(config.max_concurrent_checks.max(1))),
+            config: Arc::new(config),
+        };
+        writeln!(out, "plancheck: listening on http://{addr}")?;
+        out.flush()?;
+
+        let handle = state.packs.clone();
+        let dir = state.config.packs_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let loaded = match Registry::load_dir(&sandbox, &dir) {
+                Ok(r) => Packs::Ready(Arc::new(r)),
+                Err(e) => Packs::Failed(format!(
+                    "cannot read the packs directory {}: {e}",
+                    dir.display()
+                )),
+            };
+            *handle.write().unwrap_or_else(|e| e.into_inner()) = loaded;
+        });
+
+        axum::serve(listener, api::router(state))
+            .with_graceful_shutdown(shutdown())
+            .await
+            .context("the server failed")
+    })
+}
+
+async fn shutdown() {
+    let int = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let term = async move {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! { _ = int => {}, _ = term => {} }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = int.await;
+    }
+}
