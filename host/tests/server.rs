@@ -411,3 +411,43 @@ fn sigterm_shuts_down_cleanly() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn a_slow_check_times_out_with_504() {
+    let s = start(packs_dir(), &["--request-timeout-ms", "1"]).ready();
+    let big = std::fs::read(model("bench-10k-ifc4-mm.ifc")).unwrap();
+    let p = s
+        .post("/v1/checks?pack=us-ibc-2021", "model/ifc", &big)
+        .problem(504, "timeout");
+    assert!(p["detail"].as_str().unwrap().contains("1 ms"), "{p}");
+    // The server is still serving.
+    assert_eq!(s.get("/healthz").status, 200);
+}
+
+#[test]
+fn a_config_file_with_an_unknown_key_is_refused_naming_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("plancheck.toml");
+    std::fs::write(&f, "listen = \"127.0.0.1:0\"\n\nbogus_key = 1\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_plancheck"))
+        .args(["serve", "--config"])
+        .arg(&f)
+        .env_remove("PLANCHECK_LOG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("plancheck.toml:3"), "{err}");
+    assert!(err.contains("bogus_key"), "{err}");
+}
+
+#[test]
+fn a_config_file_sets_the_body_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("plancheck.toml");
+    std::fs::write(&f, "max_body_bytes = 100\n").unwrap();
+    let f = f.to_str().unwrap().to_string();
+    let s = start(packs_dir(), &["--config", &f]).ready();
+    s.post("/v1/checks?pack=us-ibc-2021", "model/ifc", &[b' '; 4096])
+        .problem(413, "body-too-large");
+}
