@@ -19,7 +19,7 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let sandbox = Arc::new(
             Sandbox::new(config.sandbox_config())
                 .map_err(|e| anyhow::anyhow!("cannot start the sandbox: {e:#}"))?,
@@ -54,8 +54,15 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
             .with_graceful_shutdown(shutdown())
             .await
             .context("the server failed")
-    })
+    });
+    // Checks (or pack compilation) still running on blocking threads get a
+    // short grace period; then the process exits without waiting for them.
+    rt.shutdown_timeout(SHUTDOWN_GRACE);
+    result
 }
+
+/// How long shutdown waits for blocking work after the last response.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 async fn shutdown() {
     let int = tokio::signal::ctrl_c();
