@@ -41,7 +41,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::{CheckOptions, Finding, Model, Outcome, RulePack};
-use plancheck::sandbox::{Sandbox, SandboxConfig};
+use plancheck::sandbox::{PackCode, Sandbox, SandboxConfig};
 
 /// Loads an IFC or JSON model, panicking with the loader's message.
 pub fn load_model(path: impl AsRef<Path>) -> Model {
@@ -152,12 +152,30 @@ pub fn sandbox() -> &'static Sandbox {
 /// panicking with the host's error if it fails.
 pub fn run_component(wasm: &Path, model: &Model, options: &CheckOptions) -> Vec<Finding> {
     let sb = sandbox();
-    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
-    let code = sb
-        .load_pack(&wasm.display().to_string(), &bytes, None)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let code = compiled(sb, wasm);
     let (res, _) = sb.check(&code, Arc::new(model.clone()), options);
     res.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The component at `wasm`, compiled once per test process and content
+/// (a rebuilt component has a new digest and is compiled again).
+fn compiled(sb: &Sandbox, wasm: &Path) -> Arc<PackCode> {
+    static CODE: OnceLock<Mutex<HashMap<String, Arc<PackCode>>>> = OnceLock::new();
+    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    let digest = plancheck::packs::compile_cache::digest(&bytes);
+    let mut cache = CODE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(digest)
+        .or_insert_with(|| {
+            Arc::new(
+                sb.load_pack(&wasm.display().to_string(), &bytes, None)
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+        })
+        .clone()
 }
 
 /// One expected finding: rule id, element GlobalId, outcome.
