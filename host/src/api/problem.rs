@@ -72,14 +72,21 @@ impl Problem {
     }
 }
 
+/// Attached to every problem response as a response extension, so
+/// middleware (metrics, logs) can tell problems apart without parsing bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemSlug(pub &'static str);
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = serde_json::to_string_pretty(&self.body()).expect("serialisable");
-        (
+        let mut r = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        r.extensions_mut().insert(ProblemSlug(self.slug));
+        r
     }
 }
