@@ -27,8 +27,23 @@ pub struct PackReport {
     /// Why the pack could not check, when it failed (the other packs' results stand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The error's short label (`cpu_time`, `memory`, ...; see
+    /// [`crate::sandbox::PluginError::label`]); not serialised.
+    #[serde(skip)]
+    pub error_kind: Option<&'static str>,
     /// Time spent, milliseconds.
     pub millis: f64,
+}
+
+impl PackReport {
+    /// `ok`, or the error's label: the `outcome` of metrics and spans.
+    pub fn outcome(&self) -> &'static str {
+        match (&self.error, self.error_kind) {
+            (None, _) => "ok",
+            (Some(_), Some(k)) => k,
+            (Some(_), None) => "error",
+        }
+    }
 }
 
 /// The result of checking a model against packs.
@@ -87,18 +102,50 @@ pub fn run(
     rules: &[String],
     parameters: &[(String, String)],
 ) -> CheckReport {
+    run_streaming(sandbox, packs, model, rules, parameters, &|_| {})
+}
+
+/// As [`run`], calling `on_pack` with each pack's report as soon as that
+/// pack finishes (from the pack's thread; live sessions stream these).
+/// Each pack call runs inside a `pack.check` span recording the pack id and
+/// version, the element count, the outcome and the duration.
+pub fn run_streaming(
+    sandbox: &Sandbox,
+    packs: &[Arc<Pack>],
+    model: Arc<Model>,
+    rules: &[String],
+    parameters: &[(String, String)],
+    on_pack: &(dyn Fn(&PackReport) + Sync),
+) -> CheckReport {
+    let elements = model.elements().len();
+    let parent = tracing::Span::current();
     let reports: Vec<PackReport> = std::thread::scope(|s| {
         let handles: Vec<_> = packs
             .iter()
             .map(|pack| {
                 let model = model.clone();
+                let parent = parent.clone();
                 s.spawn(move || {
                     let t = Instant::now();
                     let opts = options_for(pack, rules, parameters);
-                    let span = tracing::info_span!("pack.check", pack = %pack.manifest.id, version = %pack.manifest.version);
+                    let span = tracing::info_span!(
+                        parent: &parent,
+                        "pack.check",
+                        pack.id = %pack.manifest.id,
+                        pack.version = %pack.manifest.version,
+                        model.elements = elements,
+                        outcome = tracing::field::Empty,
+                        duration_ms = tracing::field::Empty,
+                        findings = tracing::field::Empty,
+                    );
                     let _g = span.enter();
                     let (res, _stats) = sandbox.check(&pack.code, model, &opts);
-                    report(pack, res.map_err(|e| e.to_string()), t.elapsed())
+                    let rep = report(pack, res, t.elapsed());
+                    span.record("outcome", rep.outcome());
+                    span.record("duration_ms", rep.millis);
+                    span.record("findings", rep.findings.len());
+                    on_pack(&rep);
+                    rep
                 })
             })
             .collect();
@@ -107,7 +154,16 @@ pub fn run(
             .zip(packs)
             .map(|(h, pack)| {
                 h.join().unwrap_or_else(|_| {
-                    report(pack, Err("host thread panicked".into()), Duration::ZERO)
+                    let rep = report(
+                        pack,
+                        Err(crate::sandbox::PluginError::Host {
+                            plugin: pack.manifest.id.clone(),
+                            detail: "host thread panicked".into(),
+                        }),
+                        Duration::ZERO,
+                    );
+                    on_pack(&rep);
+                    rep
                 })
             })
             .collect()
@@ -120,10 +176,14 @@ pub fn run(
     }
 }
 
-fn report(pack: &Pack, res: Result<Vec<Finding>, String>, took: Duration) -> PackReport {
-    let (findings, error) = match res {
-        Ok(f) => (f, None),
-        Err(e) => (Vec::new(), Some(e)),
+fn report(
+    pack: &Pack,
+    res: Result<Vec<Finding>, crate::sandbox::PluginError>,
+    took: Duration,
+) -> PackReport {
+    let (findings, error, error_kind) = match res {
+        Ok(f) => (f, None, None),
+        Err(e) => (Vec::new(), Some(e.to_string()), Some(e.label())),
     };
     PackReport {
         pack: pack.manifest.id.clone(),
@@ -132,6 +192,7 @@ fn report(pack: &Pack, res: Result<Vec<Finding>, String>, took: Duration) -> Pac
         digest: pack.code.digest().to_string(),
         findings,
         error,
+        error_kind,
         millis: took.as_secs_f64() * 1000.0,
     }
 }

@@ -247,3 +247,24 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
         .and_then(|_| out.flush())
         .map_err(|e| CliError(format!("cannot write output: {e}")))
 }
+
+/// The `plancheck` program: logs to stderr (`PLANCHECK_LOG`, default
+/// `warn`), parses arguments, runs, and returns the exit code. The binary's
+/// `main` is only this.
+pub fn main() -> i32 {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PLANCHECK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let cli = Cli::parse();
+    match run(cli, &mut std::io::stdout().lock()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("plancheck: error: {e}");
+            2
+        }
+    }
+}

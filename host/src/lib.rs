@@ -8,6 +8,7 @@
 //! * [`bindings`]: the contract's host bindings and conversions.
 //! * [`packs`]: the compile cache and the registry of installed packs.
 //! * [`check`]: running packs over a model.
+//! * [`cache`]: the in-process result cache (moka).
 //! * [`report`]: tables and JSON.
 //! * [`config`]: the server's configuration.
 //! * [`server`], [`api`]: `plancheck serve`, HTTP handlers over [`check`].
@@ -17,6 +18,7 @@
 
 pub mod api;
 pub mod bindings;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -26,7 +26,14 @@ fn summary(rep: &CheckReport) -> serde_json::Value {
 
 /// The check result as JSON.
 pub fn check_json(model_file: &str, rep: &CheckReport) -> String {
-    let v = json!({
+    let mut s = serde_json::to_string_pretty(&check_value(model_file, rep)).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+/// The check result as a JSON value (the `report` of a validation).
+pub fn check_value(model_file: &str, rep: &CheckReport) -> serde_json::Value {
+    json!({
         "format": JSON_FORMAT_VERSION,
         "model": {
             "file": model_file,
@@ -36,10 +43,7 @@ pub fn check_json(model_file: &str, rep: &CheckReport) -> String {
         },
         "packs": rep.packs,
         "summary": summary(rep),
-    });
-    let mut s = serde_json::to_string_pretty(&v).expect("serialisable");
-    s.push('\n');
-    s
+    })
 }
 
 fn severity(o: Outcome) -> u8 {

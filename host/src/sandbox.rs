@@ -218,6 +218,27 @@ pub struct LogLine {
     pub message: String,
 }
 
+impl PluginError {
+    /// A short, stable label for metrics and logs (`cpu_time`, `memory`, ...).
+    pub fn label(&self) -> &'static str {
+        match self {
+            PluginError::Invalid { .. } => "invalid",
+            PluginError::ContractVersion { .. } => "contract_version",
+            PluginError::MissingImport { .. } => "missing_import",
+            PluginError::NotARulePack { .. } => "not_a_rule_pack",
+            PluginError::CpuTime { .. } => "cpu_time",
+            PluginError::Fuel { .. } => "fuel",
+            PluginError::Memory { .. } => "memory",
+            PluginError::StackOverflow { .. } => "stack_overflow",
+            PluginError::Panic { .. } => "panic",
+            PluginError::Trap { .. } => "trap",
+            PluginError::Pack { .. } => "pack_error",
+            PluginError::Contract { .. } => "contract",
+            PluginError::Host { .. } => "host",
+        }
+    }
+}
+
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {

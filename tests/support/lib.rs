@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod server;
+
 pub use plancheck_sdk::testing::{build_component, build_components, workspace_root};
 
 /// `../shared/fixtures/<rel>` beside the checkout, failing loudly if absent.
