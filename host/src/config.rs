@@ -46,6 +46,8 @@ pub struct Config {
     pub cpu_time_ms: u64,
     /// Memory limit per pack instance, MiB.
     pub memory_mib: usize,
+    /// The result cache (`[cache]`).
+    pub cache: crate::cache::CacheConfig,
 }
 
 impl Default for Config {
@@ -61,6 +63,7 @@ impl Default for Config {
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             cpu_time_ms: DEFAULT_CPU_TIME_MS,
             memory_mib: DEFAULT_MEMORY_MIB,
+            cache: crate::cache::CacheConfig::default(),
         }
     }
 }
@@ -137,6 +140,15 @@ impl Config {
         over!(request_timeout_ms, "PLANCHECK_REQUEST_TIMEOUT_MS");
         over!(cpu_time_ms, "PLANCHECK_CPU_TIME_MS");
         over!(memory_mib, "PLANCHECK_MEMORY_MIB");
+        if let Some(v) = var("PLANCHECK_CACHE_ENABLED") {
+            self.cache.enabled = parse("PLANCHECK_CACHE_ENABLED", &v)?;
+        }
+        if let Some(v) = var("PLANCHECK_CACHE_MAX_BYTES") {
+            self.cache.max_bytes = parse("PLANCHECK_CACHE_MAX_BYTES", &v)?;
+        }
+        if let Some(v) = var("PLANCHECK_CACHE_TTL_SECS") {
+            self.cache.ttl_secs = parse("PLANCHECK_CACHE_TTL_SECS", &v)?;
+        }
         Ok(())
     }
 
