@@ -130,6 +130,56 @@ impl ServeArgs {
     }
 }
 
+/// `plancheck token` flags (docs/auth.md).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    /// The token's role: admin, publisher, client or viewer.
+    #[arg(long)]
+    pub role: crate::auth::Role,
+    /// The token's subject: the user or client id.
+    #[arg(long)]
+    pub sub: String,
+    /// The publisher's jurisdiction (ISO code, e.g. US, GB-ENG); required
+    /// for --role publisher, refused for other roles.
+    #[arg(long)]
+    pub jurisdiction: Option<String>,
+    /// Lifetime in seconds (default: auth.token_ttl_secs, one day).
+    #[arg(long, value_name = "N")]
+    pub ttl_secs: Option<u64>,
+    /// TOML configuration file (also PLANCHECK_CONFIG), as for `serve`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory (where the development signing key lives).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl TokenArgs {
+    /// Mints the token with the configuration `serve` would use.
+    pub fn mint(&self) -> Result<String, CliError> {
+        let serve = ServeArgs {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            ..ServeArgs::default()
+        };
+        let cfg = serve.config().map_err(|e| CliError(e.to_string()))?;
+        let auth = crate::auth::Authenticator::new(&cfg.auth, &cfg.data_dir)
+            .map_err(|e| CliError(e.to_string()))?;
+        if let (Some(p), true) = (auth.dev_key(), auth.dev_key_generated()) {
+            eprintln!(
+                "plancheck: generated the development signing key {}",
+                p.display()
+            );
+        }
+        let ttl = self
+            .ttl_secs
+            .map(Duration::from_secs)
+            .unwrap_or(auth.token_ttl());
+        auth.mint(&self.sub, self.role, self.jurisdiction.as_deref(), ttl)
+            .map_err(|e| CliError(e.to_string()))
+    }
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -158,6 +208,8 @@ pub enum Command {
     },
     /// Serve the HTTP API (docs/api.md); configuration in docs/configuration.md.
     Serve(ServeArgs),
+    /// Mint a bearer token for `plancheck serve` (docs/auth.md); prints it.
+    Token(TokenArgs),
     /// List installed packs and their manifests.
     Packs {
         /// Output format.
@@ -194,6 +246,11 @@ fn open_registry(host: &HostArgs) -> Result<(Sandbox, Registry), CliError> {
 /// Runs the CLI; returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
     match cli.command {
+        Command::Token(args) => {
+            let token = args.mint()?;
+            write_out(out, &format!("{token}\n"))?;
+            Ok(0)
+        }
         Command::Serve(args) => {
             let cfg = args.config().map_err(|e| CliError(e.to_string()))?;
             crate::server::serve(cfg, out).map_err(|e| CliError(format!("{e:#}")))?;

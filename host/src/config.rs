@@ -48,6 +48,9 @@ pub struct Config {
     pub memory_mib: usize,
     /// The result cache (`[cache]`).
     pub cache: crate::cache::CacheConfig,
+    /// Tokens, keys and roles (`[auth]`, docs/auth.md).
+    #[serde(default)]
+    pub auth: crate::auth::AuthConfig,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             cpu_time_ms: DEFAULT_CPU_TIME_MS,
             memory_mib: DEFAULT_MEMORY_MIB,
             cache: crate::cache::CacheConfig::default(),
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }
@@ -149,6 +153,26 @@ impl Config {
         if let Some(v) = var("PLANCHECK_CACHE_TTL_SECS") {
             self.cache.ttl_secs = parse("PLANCHECK_CACHE_TTL_SECS", &v)?;
         }
+        macro_rules! over_auth {
+            ($field:ident, $name:literal) => {
+                if let Some(v) = var($name) {
+                    self.auth.$field = parse($name, &v)?;
+                }
+            };
+            (path $field:ident, $name:literal) => {
+                if let Some(v) = var($name) {
+                    self.auth.$field = Some(v.trim()).filter(|v| !v.is_empty()).map(PathBuf::from);
+                }
+            };
+        }
+        over_auth!(algorithm, "PLANCHECK_AUTH_ALGORITHM");
+        over_auth!(issuer, "PLANCHECK_AUTH_ISSUER");
+        over_auth!(audience, "PLANCHECK_AUTH_AUDIENCE");
+        over_auth!(leeway_secs, "PLANCHECK_AUTH_LEEWAY_SECS");
+        over_auth!(path secret_file, "PLANCHECK_AUTH_SECRET_FILE");
+        over_auth!(path public_key_file, "PLANCHECK_AUTH_PUBLIC_KEY_FILE");
+        over_auth!(path private_key_file, "PLANCHECK_AUTH_PRIVATE_KEY_FILE");
+        over_auth!(token_ttl_secs, "PLANCHECK_AUTH_TOKEN_TTL_SECS");
         Ok(())
     }
 
@@ -190,6 +214,36 @@ mod tests {
             .apply_env(|k| (k == "PLANCHECK_CPU_TIME_MS").then(|| "x".to_string()))
             .unwrap_err();
         assert!(e.0.contains("PLANCHECK_CPU_TIME_MS"), "{e}");
+    }
+
+    #[test]
+    fn auth_section_and_env() {
+        use crate::auth::Algorithm;
+        let c =
+            Config::from_toml("[auth]\nalgorithm = \"EdDSA\"\nissuer = \"city\"\n", "t").unwrap();
+        assert_eq!(c.auth.algorithm, Algorithm::EdDSA);
+        assert_eq!(c.auth.issuer, "city");
+        assert_eq!(c.auth.audience, "plancheck");
+        let mut c = c;
+        let env = |k: &str| match k {
+            "PLANCHECK_AUTH_ALGORITHM" => Some("RS256".to_string()),
+            "PLANCHECK_AUTH_PUBLIC_KEY_FILE" => Some("/k.pem".to_string()),
+            "PLANCHECK_AUTH_LEEWAY_SECS" => Some("5".to_string()),
+            _ => None,
+        };
+        c.apply_env(env).unwrap();
+        assert_eq!(c.auth.algorithm, Algorithm::RS256);
+        assert_eq!(c.auth.public_key_file, Some(PathBuf::from("/k.pem")));
+        assert_eq!(c.auth.leeway_secs, 5);
+        let e = c
+            .apply_env(|k| (k == "PLANCHECK_AUTH_ALGORITHM").then(|| "none".to_string()))
+            .unwrap_err();
+        assert!(e.0.contains("PLANCHECK_AUTH_ALGORITHM"), "{e}");
+        let e = Config::from_toml("[auth]\n\nsecret = 1\n", "p.toml").unwrap_err();
+        assert!(
+            e.0.starts_with("p.toml:3:") && e.0.contains("secret"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -12,11 +12,13 @@
 //! * [`report`]: tables and JSON.
 //! * [`config`]: the server's configuration.
 //! * [`server`], [`api`]: `plancheck serve`, HTTP handlers over [`check`].
+//! * [`auth`]: tokens, roles and the permission matrix.
 //! * [`cli`]: the command line.
 
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod auth;
 pub mod bindings;
 pub mod cache;
 pub mod check;

@@ -248,3 +248,73 @@ fn a_bad_pack_file_is_reported_and_the_others_still_work() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
 }
+
+/// `plancheck token`: on defaults it generates the development key in the
+/// data directory and prints only the token, which the server's
+/// authenticator (same directory) accepts.
+#[test]
+fn token_mints_with_the_dev_key() {
+    use plancheck::auth::{AuthConfig, Authenticator, Role, DEV_KEY_FILE};
+    let data = tempfile::tempdir().unwrap();
+    let token = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_plancheck"));
+        cmd.arg("token")
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path())
+            .env_remove("PLANCHECK_CONFIG")
+            .env_remove("PLANCHECK_DATA_DIR")
+            .env_remove("PLANCHECK_LOG");
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("PLANCHECK_AUTH_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.output().expect("run plancheck token")
+    };
+
+    let o = token(&["--role", "client", "--sub", "acme"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(err.contains(DEV_KEY_FILE), "{err}");
+    let key = data.path().join(DEV_KEY_FILE);
+    assert!(key.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_eq!(out.lines().count(), 1, "only the token on stdout: {out}");
+    let auth = Authenticator::new(&AuthConfig::default(), data.path()).unwrap();
+    assert!(!auth.dev_key_generated());
+    let caller = auth.verify(out.trim()).unwrap();
+    assert_eq!((caller.sub.as_str(), caller.role), ("acme", Role::Client));
+
+    let o = token(&[
+        "--role",
+        "publisher",
+        "--sub",
+        "city",
+        "--jurisdiction",
+        "US",
+        "--ttl-secs",
+        "60",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(err.is_empty(), "the key is reused silently: {err}");
+    let caller = auth.verify(out.trim()).unwrap();
+    assert_eq!(caller.jurisdiction.as_deref(), Some("US"));
+
+    let o = token(&["--role", "publisher", "--sub", "city"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("jurisdiction"), "{err}");
+
+    let o = token(&["--role", "root", "--sub", "x"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown role"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! over [`crate::check`] and [`crate::report`], errors as RFC 9457 problems.
 //! Documented in docs/api.md.
 
+pub mod auth;
 pub mod handlers;
 pub mod problem;
 

@@ -1,7 +1,7 @@
 //! RFC 9457 problem details (`application/problem+json`): every error the
 //! API returns. Types are `urn:plancheck:problem:<slug>` (docs/api.md).
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
@@ -20,6 +20,20 @@ pub struct Problem {
     pub instance: Option<String>,
     /// Extension members (e.g. `line`).
     pub extra: Map<String, Value>,
+    /// Extra response headers and a metrics label, if any (boxed to keep
+    /// `Problem` small); set with [`Problem::with_header`] and
+    /// [`Problem::with_reason`].
+    pub meta: Option<Box<ProblemMeta>>,
+}
+
+/// What some problems add to their response.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemMeta {
+    /// Extra response headers (e.g. `WWW-Authenticate` on 401).
+    pub headers: HeaderMap,
+    /// A stable short label for metrics (auth denials: the `reason`),
+    /// attached to the response as [`ProblemReason`].
+    pub reason: Option<&'static str>,
 }
 
 impl Problem {
@@ -37,6 +51,7 @@ impl Problem {
             detail: detail.into(),
             instance: None,
             extra: Map::new(),
+            meta: None,
         }
     }
 
@@ -50,6 +65,27 @@ impl Problem {
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.insert(key.into(), value.into());
         self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.meta
+            .get_or_insert_default()
+            .headers
+            .append(name, value);
+        self
+    }
+
+    /// Sets the metrics label ([`ProblemReason`]) and the `reason`
+    /// extension member.
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.meta.get_or_insert_default().reason = Some(reason);
+        self.with("reason", reason)
+    }
+
+    /// The metrics label, if set.
+    pub fn reason(&self) -> Option<&'static str> {
+        self.meta.as_ref().and_then(|m| m.reason)
     }
 
     /// The JSON body.
@@ -72,6 +108,11 @@ impl Problem {
     }
 }
 
+/// Attached to problem responses that have a [`Problem::reason`], as a
+/// response extension: the label for metrics (e.g. auth denial reasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemReason(pub &'static str);
+
 /// Attached to every problem response as a response extension, so
 /// middleware (metrics, logs) can tell problems apart without parsing bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +128,12 @@ impl IntoResponse for Problem {
         )
             .into_response();
         r.extensions_mut().insert(ProblemSlug(self.slug));
+        if let Some(meta) = self.meta {
+            if let Some(reason) = meta.reason {
+                r.extensions_mut().insert(ProblemReason(reason));
+            }
+            r.headers_mut().extend(meta.headers);
+        }
         r
     }
 }
