@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod handlers;
 pub mod problem;
+pub mod telemetry;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
