@@ -128,22 +128,22 @@ pub fn run_streaming(
                 s.spawn(move || {
                     let t = Instant::now();
                     let opts = options_for(pack, rules, parameters);
-                    let span = tracing::info_span!(
-                        parent: &parent,
-                        "pack.check",
-                        pack.id = %pack.manifest.id,
-                        pack.version = %pack.manifest.version,
-                        model.elements = elements,
-                        outcome = tracing::field::Empty,
-                        duration_ms = tracing::field::Empty,
-                        findings = tracing::field::Empty,
-                    );
+                    let span = parent.in_scope(|| {
+                        crate::telemetry::pack_span(
+                            &pack.manifest.id,
+                            &pack.manifest.version,
+                            elements,
+                        )
+                    });
                     let _g = span.enter();
                     let (res, _stats) = sandbox.check(&pack.code, model, &opts);
                     let rep = report(pack, res, t.elapsed());
-                    span.record("outcome", rep.outcome());
-                    span.record("duration_ms", rep.millis);
-                    span.record("findings", rep.findings.len());
+                    crate::telemetry::record_pack_outcome(
+                        &span,
+                        rep.outcome(),
+                        t.elapsed(),
+                        Some(rep.findings.len()),
+                    );
                     on_pack(&rep);
                     rep
                 })

@@ -96,6 +96,9 @@ pub struct ServeArgs {
     /// Bound on a whole request, milliseconds.
     #[arg(long)]
     pub request_timeout_ms: Option<u64>,
+    /// Cache results (`true`/`false`; `[cache] enabled`).
+    #[arg(long, value_name = "BOOL")]
+    pub cache_enabled: Option<bool>,
 }
 
 impl ServeArgs {
@@ -125,6 +128,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.request_timeout_ms {
             c.request_timeout_ms = v;
+        }
+        if let Some(v) = self.cache_enabled {
+            c.cache.enabled = v;
         }
         Ok(c)
     }
@@ -305,19 +311,24 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError(format!("cannot write output: {e}")))
 }
 
-/// The `plancheck` program: logs to stderr (`PLANCHECK_LOG`, default
-/// `warn`), parses arguments, runs, and returns the exit code. The binary's
+/// The `plancheck` program: parses arguments, logs to stderr
+/// (`PLANCHECK_LOG`, default `warn`; `serve` logs as configured), runs,
+/// and returns the exit code. The binary's
 /// `main` is only this.
 pub fn main() -> i32 {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PLANCHECK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     let cli = Cli::parse();
-    match run(cli, &mut std::io::stdout().lock()) {
+    // `serve` installs its own subscriber (structured logs, OTLP).
+    if !matches!(cli.command, Command::Serve(_)) {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("PLANCHECK_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+    // Not `stdout().lock()`: `serve` logs to stdout from other threads.
+    match run(cli, &mut std::io::stdout()) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("plancheck: error: {e}");

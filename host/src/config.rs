@@ -48,6 +48,8 @@ pub struct Config {
     pub memory_mib: usize,
     /// The result cache (`[cache]`).
     pub cache: crate::cache::CacheConfig,
+    /// Logs and span export (`[telemetry]`, docs/telemetry.md).
+    pub telemetry: crate::telemetry::TelemetryConfig,
     /// Tokens, keys and roles (`[auth]`, docs/auth.md).
     #[serde(default)]
     pub auth: crate::auth::AuthConfig,
@@ -67,6 +69,7 @@ impl Default for Config {
             cpu_time_ms: DEFAULT_CPU_TIME_MS,
             memory_mib: DEFAULT_MEMORY_MIB,
             cache: crate::cache::CacheConfig::default(),
+            telemetry: crate::telemetry::TelemetryConfig::default(),
             auth: crate::auth::AuthConfig::default(),
         }
     }
@@ -144,6 +147,9 @@ impl Config {
         over!(request_timeout_ms, "PLANCHECK_REQUEST_TIMEOUT_MS");
         over!(cpu_time_ms, "PLANCHECK_CPU_TIME_MS");
         over!(memory_mib, "PLANCHECK_MEMORY_MIB");
+        self.telemetry
+            .apply_env(&var)
+            .map_err(|e| ConfigError(e.to_string()))?;
         if let Some(v) = var("PLANCHECK_CACHE_ENABLED") {
             self.cache.enabled = parse("PLANCHECK_CACHE_ENABLED", &v)?;
         }

@@ -14,6 +14,7 @@
 //! * [`server`], [`api`]: `plancheck serve`, HTTP handlers over [`check`].
 //! * [`auth`]: tokens, roles and the permission matrix.
 //! * [`cli`]: the command line.
+//! * [`store`]: validations and the audit log, persisted (sled).
 
 #![warn(missing_docs)]
 
@@ -25,9 +26,12 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod input;
+pub mod live;
 pub mod metrics;
 pub mod packs;
 pub mod report;
 pub mod sandbox;
 pub mod server;
+pub mod service;
 pub mod telemetry;
+pub mod store;

@@ -1,20 +1,40 @@
-//! `plancheck serve`: binds the socket, compiles packs in the background,
-//! serves [`crate::api`] until SIGINT/SIGTERM, then shuts down gracefully.
+//! `plancheck serve`: opens the store, sets up authentication, telemetry
+//! and the validation service, binds the socket, compiles packs in the
+//! background, serves [`crate::api`] until SIGINT/SIGTERM, then shuts down
+//! gracefully.
 
 use std::io::Write;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
-use tokio::sync::Semaphore;
 
 use crate::api::{self, AppState, Packs};
+use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::packs::Registry;
 use crate::sandbox::Sandbox;
+use crate::service::Service;
+use crate::store::Store;
 
 /// Runs the server until a shutdown signal. Prints
-/// `plancheck: listening on http://ADDR` to `out` once bound.
+/// `plancheck: listening on http://ADDR` to `out` once bound (after the
+/// development-key notice, if a key was generated).
 pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let _telemetry = crate::telemetry::init(&config.telemetry)
+        .map_err(|e| anyhow::anyhow!("cannot start telemetry: {e}"))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let store = Store::open(&config.data_dir.join("db")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let auth = Authenticator::new(&config.auth, &config.data_dir)
+        .map_err(|e| anyhow::anyhow!("cannot set up authentication: {e}"))?;
+    if let Some(notice) = auth.dev_key_notice() {
+        writeln!(out, "{notice}")?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -28,17 +48,26 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let metrics = Arc::new(Metrics::new());
+        let packs = Arc::new(RwLock::new(Packs::Loading));
+        let config = Arc::new(config);
+        let service = Arc::new(Service::new(
+            sandbox.clone(),
+            packs.clone(),
+            store,
+            metrics.clone(),
+            config.clone(),
+        ));
         let state = AppState {
-            sandbox: sandbox.clone(),
-            packs: Arc::new(RwLock::new(Packs::Loading)),
-            checks: Arc::new(Semaphore::new(config.max_concurrent_checks.max(1))),
-            config: Arc::new(config),
+            service,
+            auth: Arc::new(auth),
+            metrics,
         };
         writeln!(out, "plancheck: listening on http://{addr}")?;
         out.flush()?;
+        tracing::info!(%addr, packs_dir = %config.packs_dir.display(), data_dir = %config.data_dir.display(), "listening");
 
-        let handle = state.packs.clone();
-        let dir = state.config.packs_dir.clone();
+        let dir = config.packs_dir.clone();
         tokio::task::spawn_blocking(move || {
             let loaded = match Registry::load_dir(&sandbox, &dir) {
                 Ok(r) => Packs::Ready(Arc::new(r)),
@@ -47,7 +76,7 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
                     dir.display()
                 )),
             };
-            *handle.write().unwrap_or_else(|e| e.into_inner()) = loaded;
+            *packs.write().unwrap_or_else(|e| e.into_inner()) = loaded;
         });
 
         axum::serve(listener, api::router(state))
@@ -84,4 +113,5 @@ async fn shutdown() {
     {
         let _ = int.await;
     }
+    tracing::info!("shutting down");
 }

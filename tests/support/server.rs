@@ -134,9 +134,7 @@ impl Server {
                 (t.path().to_path_buf(), Some(t))
             }
         };
-        let packs = opts
-            .packs_dir
-            .unwrap_or_else(|| packs_dir().to_path_buf());
+        let packs = opts.packs_dir.unwrap_or_else(|| packs_dir().to_path_buf());
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(&opts.args)

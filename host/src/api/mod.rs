@@ -1,23 +1,32 @@
-//! The HTTP API of `plancheck serve`: routes ([`router`]), thin handlers
-//! over [`crate::check`] and [`crate::report`], errors as RFC 9457 problems.
-//! Documented in docs/api.md.
+//! The HTTP and WebSocket API of `plancheck serve`: routes ([`router`]),
+//! thin handlers over [`crate::service`], errors as RFC 9457 problems,
+//! authentication in [`auth`], request telemetry in [`telemetry`]. The
+//! OpenAPI document is generated from the handlers' annotations
+//! ([`openapi`]). Documented in docs/api.md.
 
 pub mod auth;
+pub mod checks;
 pub mod handlers;
+pub mod openapi;
 pub mod problem;
 pub mod telemetry;
+pub mod validations;
+pub mod ws;
 
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
-use tokio::sync::Semaphore;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::config::Config;
+use crate::auth::Authenticator;
+use crate::metrics::Metrics;
 use crate::packs::Registry;
-use crate::sandbox::Sandbox;
+use crate::service::{Service, ServiceError};
+use problem::Problem;
 
 /// Where pack loading stands.
 #[derive(Debug, Clone)]
@@ -30,47 +39,124 @@ pub enum Packs {
     Failed(String),
 }
 
-/// The registry handle: swapped whole, so a later step can hot-reload.
+/// The registry handle: swapped whole on reload.
 pub type RegistryHandle = Arc<RwLock<Packs>>;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The sandbox (one engine for every pack).
-    pub sandbox: Arc<Sandbox>,
-    /// The packs, once loaded.
-    pub packs: RegistryHandle,
-    /// Bounds concurrent checks.
-    pub checks: Arc<Semaphore>,
-    /// The configuration.
-    pub config: Arc<Config>,
+    /// The validation service (sandbox, packs, cache, store, metrics).
+    pub service: Arc<Service>,
+    /// Verifies bearer tokens.
+    pub auth: Arc<Authenticator>,
+    /// The metrics (also reachable through the service).
+    pub metrics: Arc<Metrics>,
 }
 
-impl AppState {
-    /// The registry, if loaded.
-    pub fn registry(&self) -> Option<Arc<Registry>> {
-        match &*self.packs.read().unwrap_or_else(|e| e.into_inner()) {
-            Packs::Ready(r) => Some(r.clone()),
-            _ => None,
+impl FromRef<AppState> for Arc<Authenticator> {
+    fn from_ref(s: &AppState) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Metrics> {
+    fn from_ref(s: &AppState) -> Self {
+        s.metrics.clone()
+    }
+}
+
+/// A JSON response.
+pub fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The problem for a service error.
+pub fn service_problem(e: ServiceError) -> Problem {
+    use crate::check::SelectionErrorKind as K;
+    match e {
+        ServiceError::NotReady(d) => {
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", d)
         }
-    }
-
-    /// The packs directory.
-    pub fn packs_dir(&self) -> &PathBuf {
-        &self.config.packs_dir
+        ServiceError::Selection(e) => {
+            let (slug, title) = match e.kind {
+                K::UnknownPack => ("unknown-pack", "Unknown pack"),
+                K::UnknownJurisdiction => ("unknown-jurisdiction", "Unknown jurisdiction"),
+                K::UnknownRule => ("unknown-rule", "Unknown rule"),
+                K::NothingSelected => ("no-pack-selected", "No pack selected"),
+            };
+            let detail = e
+                .message
+                .replace("--pack or a --jurisdiction", "`pack` or a `jurisdiction`");
+            Problem::new(StatusCode::BAD_REQUEST, slug, title, detail)
+        }
+        ServiceError::Model(e) => {
+            let mut p = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "model-invalid",
+                "The model cannot be read",
+                e.to_string(),
+            )
+            .with("kind", format!("{:?}", e.kind()));
+            if let Some(l) = e.line() {
+                p = p.with("line", l);
+            }
+            if let Some(c) = e.column() {
+                p = p.with("column", c);
+            }
+            if let Some(id) = e.entity_id() {
+                p = p.with("entity", format!("#{id}"));
+            }
+            p
+        }
+        ServiceError::Store(e) => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "store-error",
+            "Storage error",
+            format!("the validation could not be stored, so none was made: {e}"),
+        ),
+        ServiceError::Internal(d) => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            d,
+        ),
     }
 }
 
-/// Every route.
+/// Every documented route, with its OpenAPI operation (one source).
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(handlers::healthz))
+        .routes(routes!(handlers::readyz))
+        .routes(routes!(handlers::metrics))
+        .routes(routes!(handlers::packs))
+        .routes(routes!(handlers::reload_packs))
+        .routes(routes!(checks::check))
+        .routes(routes!(validations::get_validation))
+        .routes(routes!(validations::list_validations))
+        .routes(routes!(validations::audit))
+}
+
+/// Every route: the documented ones, `/openapi.json`, the fallbacks, the
+/// body limit and the telemetry middleware.
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
-    Router::new()
-        .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/v1/packs", get(handlers::packs))
-        .route("/v1/checks", post(handlers::check))
+    let limit = state.service.config().max_body_bytes;
+    let (router, doc) = api_router().split_for_parts();
+    let doc = Arc::new(doc);
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { openapi::serve(&doc) }
+            }),
+        )
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            telemetry::track,
+        ))
         .with_state(state)
 }

@@ -1,0 +1,232 @@
+//! `POST /v1/checks`: submit a model, get a stored validation back.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::problem::Problem;
+use super::{json_response, service_problem, AppState};
+use crate::auth::{Caller, Permission};
+use crate::check;
+use crate::input::Format;
+use crate::service::{ModelInput, Selection};
+
+/// The default project of a validation.
+pub const DEFAULT_PROJECT: &str = "default";
+
+/// The query of `POST /v1/checks`.
+#[derive(Debug, Default)]
+struct CheckQuery {
+    selection: Selection,
+    name: Option<String>,
+    project: Option<String>,
+}
+
+fn bad_query(detail: impl Into<String>) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "bad-query",
+        "Bad query parameter",
+        detail,
+    )
+}
+
+/// A project name: 1–128 of `A-Z a-z 0-9 . _ -`.
+pub fn valid_project(p: &str) -> Result<(), Problem> {
+    let ok = !p.is_empty()
+        && p.len() <= 128
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(bad_query(format!(
+            "project `{p}` is not a valid project name: use 1 to 128 of A-Z a-z 0-9 . _ -"
+        )))
+    }
+}
+
+fn parse_query(raw: Option<&str>) -> Result<CheckQuery, Problem> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|e| bad_query(format!("cannot parse the query string: {e}")))?;
+    let mut q = CheckQuery::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "pack" => q.selection.packs.push(v),
+            "rule" => q.selection.rules.push(v),
+            "jurisdiction" if q.selection.jurisdiction.is_none() => {
+                q.selection.jurisdiction = Some(v)
+            }
+            "jurisdiction" => return Err(bad_query("give `jurisdiction` at most once")),
+            "param" => q
+                .selection
+                .params
+                .push(check::parse_param(&v).map_err(|e| bad_query(format!("param: {e}")))?),
+            "name" => q.name = Some(v),
+            "project" if q.project.is_none() => {
+                valid_project(&v)?;
+                q.project = Some(v)
+            }
+            "project" => return Err(bad_query("give `project` at most once")),
+            _ => {
+                return Err(bad_query(format!(
+                    "unknown query parameter `{k}`; expected project, pack, jurisdiction, rule, param, name"
+                )))
+            }
+        }
+    }
+    Ok(q)
+}
+
+const IFC_TYPES: [&str; 3] = ["application/x-step", "application/ifc", "model/ifc"];
+
+fn model_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, Problem> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let unsupported = |what: String| {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!(
+                "{what}; send application/json (a JSON model) or application/x-step, application/ifc, model/ifc (IFC), or application/octet-stream / text/plain with an IFC STEP file"
+            ),
+        )
+    };
+    match ct.as_deref() {
+        Some("application/json") => Ok(Format::Json),
+        Some(t) if IFC_TYPES.contains(&t) => Ok(Format::Ifc),
+        Some("application/octet-stream" | "text/plain") => match Format::sniff(body) {
+            Some(Format::Ifc) => Ok(Format::Ifc),
+            _ => Err(unsupported(
+                "the body does not start with ISO-10303-21".into(),
+            )),
+        },
+        Some(t) => Err(unsupported(format!("media type `{t}` is not a model"))),
+        None => Err(unsupported("no Content-Type".into())),
+    }
+}
+
+/// `POST /v1/checks`: the model in the body, the selection in the query.
+/// Returns the stored validation (its record and report); it is durable
+/// before the 200 is sent.
+#[utoipa::path(
+    post,
+    path = "/v1/checks",
+    tag = "validations",
+    params(
+        ("project" = Option<String>, Query, description = "Project the validation belongs to (default `default`)"),
+        ("pack" = Option<Vec<String>>, Query, description = "Pack id to run; repeat or comma-separate for several"),
+        ("jurisdiction" = Option<String>, Query, description = "Run every pack of this jurisdiction (e.g. `US`)"),
+        ("rule" = Option<Vec<String>>, Query, description = "Only these rule ids"),
+        ("param" = Option<Vec<String>>, Query, description = "`pack-id.name=value` pack parameter"),
+        ("name" = Option<String>, Query, description = "A name for the model (file name)"),
+    ),
+    request_body(content = String, description = "The model: IFC STEP (application/x-step, application/ifc, model/ifc, or octet-stream/text/plain starting with ISO-10303-21) or a JSON model (application/json, docs/model-format.md)"),
+    responses(
+        (status = 200, description = "The stored validation: record fields and `report`", content_type = "application/json"),
+        (status = 400, description = "Bad query, unknown pack/jurisdiction/rule, nothing selected", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The role may not submit models", content_type = "application/problem+json"),
+        (status = 413, description = "Body over max_body_bytes", content_type = "application/problem+json"),
+        (status = 415, description = "Not a model media type", content_type = "application/problem+json"),
+        (status = 422, description = "The model cannot be read (line, entity named)", content_type = "application/problem+json"),
+        (status = 503, description = "Packs still compiling", content_type = "application/problem+json"),
+        (status = 504, description = "The check did not finish within the request timeout", content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn check(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let path = uri.path().to_string();
+    if let Err(p) = super::auth::require(&caller, Permission::CreateValidations) {
+        return p.at(path).into_response();
+    }
+    let timeout = state.service.config().request_timeout();
+    match tokio::time::timeout(timeout, run_check(state, caller, raw, headers, body)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(p)) => p.at(path).into_response(),
+        Err(_) => Problem::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            "Request timed out",
+            format!(
+                "the check did not finish within the request timeout of {} ms",
+                timeout.as_millis()
+            ),
+        )
+        .at(path)
+        .into_response(),
+    }
+}
+
+async fn run_check(
+    state: AppState,
+    caller: Caller,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let max = state.service.config().max_body_bytes;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "Request body too large",
+                format!("the body is larger than the limit of {max} bytes (max_body_bytes)"),
+            )
+            .with("limit", max)
+        } else {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-body",
+                "Cannot read the body",
+                e.body_text(),
+            )
+        }
+    })?;
+    let q = parse_query(raw.as_deref())?;
+    // Selection errors before the media type: a wrong pack id is the more
+    // useful message.
+    state
+        .service
+        .select(&q.selection)
+        .map_err(service_problem)?;
+    let format = model_format(&headers, &body)?;
+    let name = q.name.clone().unwrap_or_else(|| {
+        match format {
+            Format::Ifc => "model.ifc",
+            Format::Json => "model.json",
+        }
+        .into()
+    });
+    let project = q.project.as_deref().unwrap_or(DEFAULT_PROJECT);
+    let input = ModelInput {
+        name,
+        format,
+        bytes: body,
+    };
+    let v = state
+        .service
+        .validate(&caller, project, input, &q.selection)
+        .await
+        .map_err(service_problem)?;
+    Ok(json_response(StatusCode::OK, v.to_json()))
+}

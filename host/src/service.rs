@@ -1,0 +1,493 @@
+//! The validation service: the library core behind `POST /v1/checks` and
+//! live sessions. One call takes a model and a pack selection and returns a
+//! durable validation:
+//!
+//! 1. the model's digest (SHA-256 of the bytes, or of a live session's
+//!    canonical JSON) and the selected packs' digests make the cache key;
+//! 2. a cached result is a lookup; otherwise the check waits for a permit
+//!    (the bound on concurrent checks), parses and runs the packs on a
+//!    blocking thread, and caches the result if every pack ran;
+//! 3. the validation record (who, when, model digest, packs and versions,
+//!    summary) and the report are written to the store in one transaction
+//!    and flushed before the caller gets them back.
+//!
+//! HTTP handlers and the WebSocket hub are thin shells over [`Service`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use plancheck_model::{Model, Outcome};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::api::{Packs, RegistryHandle};
+use crate::auth::Caller;
+use crate::cache::{result_key, CachedResult, ResultCache};
+use crate::check::{self, CheckReport, PackReport, SelectionError};
+use crate::config::Config;
+use crate::input::{self, Format, InputError};
+use crate::metrics::Metrics;
+use crate::packs::{Pack, Registry};
+use crate::report;
+use crate::sandbox::Sandbox;
+use crate::store::{self, Store, StoreError, ValidationRecord};
+
+/// Called with each pack's report as it finishes (live sessions).
+pub type OnPack = Arc<dyn Fn(&PackReport) + Send + Sync>;
+
+/// Which packs and rules to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Pack ids.
+    pub packs: Vec<String>,
+    /// A jurisdiction (every pack of it).
+    pub jurisdiction: Option<String>,
+    /// Only these rules (empty: all).
+    pub rules: Vec<String>,
+    /// `pack-id.name=value` parameters.
+    pub params: Vec<(String, String)>,
+}
+
+/// A model as submitted.
+#[derive(Debug, Clone)]
+pub struct ModelInput {
+    /// A name for people (file name).
+    pub name: String,
+    /// IFC or JSON.
+    pub format: Format,
+    /// The bytes.
+    pub bytes: axum::body::Bytes,
+}
+
+/// A model already in memory (live sessions), with its digest.
+#[derive(Debug, Clone)]
+pub struct ParsedModel {
+    /// A name for people.
+    pub name: String,
+    /// The format it came in.
+    pub format: Format,
+    /// Size of its canonical form, bytes.
+    pub bytes: u64,
+    /// SHA-256 of its canonical form, hex.
+    pub digest: String,
+    /// The model.
+    pub model: Arc<Model>,
+}
+
+/// A stored validation and its report.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// The record as stored.
+    pub record: ValidationRecord,
+    /// The report.
+    pub report: Arc<CheckReport>,
+    /// The report as compact JSON.
+    pub report_json: Arc<str>,
+}
+
+impl Validation {
+    /// The API's JSON for a validation: the record's fields and `report`.
+    pub fn to_json(&self) -> String {
+        render(&self.record, self.report_json.as_bytes())
+    }
+}
+
+/// Renders a stored validation (record + report JSON) as the API returns it.
+pub fn render(record: &ValidationRecord, report_json: &[u8]) -> String {
+    let rec = serde_json::to_string(record).expect("serialisable");
+    let report = std::str::from_utf8(report_json).unwrap_or("null");
+    // `{...record fields..., "report": <report>}` without re-parsing the report.
+    let mut out = String::with_capacity(rec.len() + report.len() + 16);
+    out.push_str(&rec[..rec.len() - 1]);
+    out.push_str(",\"report\":");
+    out.push_str(report);
+    out.push_str("}\n");
+    out
+}
+
+/// Why a validation could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Packs are still compiling, or the packs directory failed.
+    #[error("{0}")]
+    NotReady(String),
+    /// Unknown pack, jurisdiction or rule, or nothing selected.
+    #[error("{}", .0.message)]
+    Selection(SelectionError),
+    /// The model cannot be read.
+    #[error("{0}")]
+    Model(InputError),
+    /// The store refused the write; nothing was acknowledged.
+    #[error("{0}")]
+    Store(StoreError),
+    /// A bug or shutdown.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The service: sandbox, packs, cache, store, metrics and the check bound.
+pub struct Service {
+    sandbox: Arc<Sandbox>,
+    packs: RegistryHandle,
+    cache: ResultCache,
+    store: Store,
+    metrics: Arc<Metrics>,
+    permits: Arc<Semaphore>,
+    config: Arc<Config>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+/// SHA-256 of bytes, hex.
+pub fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Service {
+    /// Assembles the service.
+    pub fn new(
+        sandbox: Arc<Sandbox>,
+        packs: RegistryHandle,
+        store: Store,
+        metrics: Arc<Metrics>,
+        config: Arc<Config>,
+    ) -> Service {
+        let m = metrics.clone();
+        let cache = ResultCache::new(&config.cache, move |cause| {
+            m.cache_eviction(crate::cache::cause_label(cause))
+        });
+        Service {
+            permits: Arc::new(Semaphore::new(config.max_concurrent_checks.max(1))),
+            sandbox,
+            packs,
+            cache,
+            store,
+            metrics,
+            config,
+        }
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The result cache.
+    pub fn cache(&self) -> &ResultCache {
+        &self.cache
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The sandbox.
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    /// The pack registry handle.
+    pub fn packs(&self) -> &RegistryHandle {
+        &self.packs
+    }
+
+    /// The registry, if loaded; else why not.
+    pub fn registry(&self) -> Result<Arc<Registry>, ServiceError> {
+        match &*self.packs.read().unwrap_or_else(|e| e.into_inner()) {
+            Packs::Ready(r) => Ok(r.clone()),
+            Packs::Loading => Err(ServiceError::NotReady(
+                "rule packs are still being compiled; retry shortly".into(),
+            )),
+            Packs::Failed(e) => Err(ServiceError::NotReady(e.clone())),
+        }
+    }
+
+    /// Replaces the registry (a reload): results of packs whose digest is
+    /// gone are dropped from the cache.
+    pub fn swap_registry(&self, new: Arc<Registry>) {
+        let old = self.registry().ok();
+        *self.packs.write().unwrap_or_else(|e| e.into_inner()) = Packs::Ready(new.clone());
+        if let Some(old) = old {
+            for p in old.packs() {
+                let still = new
+                    .get(&p.manifest.id)
+                    .is_some_and(|n| n.code.digest() == p.code.digest());
+                if !still {
+                    self.cache.invalidate_pack(p.code.digest());
+                }
+            }
+        }
+        self.metrics.set_cache_entries(self.cache.entry_count());
+    }
+
+    /// The packs a selection names (validated against the registry).
+    pub fn select(&self, sel: &Selection) -> Result<Vec<Arc<Pack>>, ServiceError> {
+        let reg = self.registry()?;
+        let packs = check::select_packs(
+            &reg,
+            &self.config.packs_dir,
+            &sel.packs,
+            sel.jurisdiction.as_deref(),
+        )
+        .map_err(ServiceError::Selection)?;
+        check::check_known_rules(&packs, &sel.rules).map_err(ServiceError::Selection)?;
+        Ok(packs)
+    }
+
+    /// Validates a submitted model (bytes), stores the validation, and
+    /// returns it once durable.
+    pub async fn validate(
+        &self,
+        caller: &Caller,
+        project: &str,
+        input: ModelInput,
+        sel: &Selection,
+    ) -> Result<Validation, ServiceError> {
+        let started = Instant::now();
+        let packs = self.select(sel)?;
+        let bytes = input.bytes.clone();
+        let model_digest = if bytes.len() > 1 << 20 {
+            tokio::task::spawn_blocking(move || digest(&bytes))
+                .await
+                .map_err(|e| ServiceError::Internal(format!("digest task failed: {e}")))?
+        } else {
+            digest(&bytes)
+        };
+        let key = self.key(&model_digest, &packs, sel);
+        let (result, cached) = match self.lookup(&key) {
+            Some(hit) => (hit, true),
+            None => {
+                let input2 = input.clone();
+                let res = self
+                    .run_blocking(packs.clone(), sel, key.clone(), None, move || {
+                        input::load_bytes(&input2.bytes, Some(input2.format), &input2.name)
+                            .map(Arc::new)
+                    })
+                    .await?;
+                (res, false)
+            }
+        };
+        let meta = store::ModelInfo {
+            name: input.name,
+            digest: model_digest,
+            format: store_format(input.format),
+            bytes: input.bytes.len() as u64,
+            elements: result.report.elements,
+            schema: result.report.schema.clone(),
+        };
+        self.persist(
+            caller, project, meta, &packs, sel, key, result, cached, started,
+        )
+        .await
+    }
+
+    /// Validates a model already in memory (a live session's revision),
+    /// calling `on_pack` as each pack finishes (for a cached result, once
+    /// per pack straight away), stores the validation, returns it.
+    pub async fn validate_model(
+        &self,
+        caller: &Caller,
+        project: &str,
+        model: ParsedModel,
+        sel: &Selection,
+        on_pack: OnPack,
+    ) -> Result<Validation, ServiceError> {
+        let started = Instant::now();
+        let packs = self.select(sel)?;
+        let key = self.key(&model.digest, &packs, sel);
+        let (result, cached) = match self.lookup(&key) {
+            Some(hit) => {
+                for p in &hit.report.packs {
+                    on_pack(p);
+                }
+                (hit, true)
+            }
+            None => {
+                let m = model.model.clone();
+                let res = self
+                    .run_blocking(packs.clone(), sel, key.clone(), Some(on_pack), move || {
+                        Ok(m)
+                    })
+                    .await?;
+                (res, false)
+            }
+        };
+        let meta = store::ModelInfo {
+            name: model.name,
+            digest: model.digest,
+            format: store_format(model.format),
+            bytes: model.bytes,
+            elements: result.report.elements,
+            schema: result.report.schema.clone(),
+        };
+        self.persist(
+            caller, project, meta, &packs, sel, key, result, cached, started,
+        )
+        .await
+    }
+
+    fn key(&self, model_digest: &str, packs: &[Arc<Pack>], sel: &Selection) -> String {
+        let ids: Vec<(&str, &str)> = packs
+            .iter()
+            .map(|p| (p.manifest.id.as_str(), p.code.digest()))
+            .collect();
+        result_key(model_digest, &ids, &sel.rules, &sel.params)
+    }
+
+    fn lookup(&self, key: &str) -> Option<Arc<CachedResult>> {
+        if !self.cache.enabled() {
+            return None;
+        }
+        match self.cache.get(key) {
+            Some(hit) => {
+                self.metrics.cache_hit();
+                Some(hit)
+            }
+            None => {
+                self.metrics.cache_miss();
+                None
+            }
+        }
+    }
+
+    /// Waits for a permit, then loads the model and runs the packs on a
+    /// blocking thread; caches and returns the result.
+    async fn run_blocking(
+        &self,
+        packs: Vec<Arc<Pack>>,
+        sel: &Selection,
+        key: String,
+        on_pack: Option<OnPack>,
+        load: impl FnOnce() -> Result<Arc<Model>, InputError> + Send + 'static,
+    ) -> Result<Arc<CachedResult>, ServiceError> {
+        let queued = self.metrics.check_queued();
+        let permit = self.permits.clone().acquire_owned().await;
+        drop(queued);
+        let permit =
+            permit.map_err(|_| ServiceError::Internal("the check queue is closed".into()))?;
+        let sandbox = self.sandbox.clone();
+        let metrics = self.metrics.clone();
+        let rules = sel.rules.clone();
+        let params = sel.params.clone();
+        let span = tracing::Span::current();
+        let job = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _g = span.enter();
+            let _in_flight = metrics.check_in_flight();
+            let model = load().map_err(ServiceError::Model)?;
+            let m2 = metrics.clone();
+            let cb = move |p: &PackReport| {
+                m2.pack_check(&p.pack, &p.version, p.outcome(), p.millis / 1000.0);
+                for o in [
+                    Outcome::Violation,
+                    Outcome::Warning,
+                    Outcome::NotAssessable,
+                    Outcome::Pass,
+                ] {
+                    let n = p.findings.iter().filter(|f| f.outcome == o).count();
+                    if n > 0 {
+                        m2.findings(&p.pack, o.as_str(), n as u64);
+                    }
+                }
+                if let Some(f) = &on_pack {
+                    f(p);
+                }
+            };
+            let rep = check::run_streaming(&sandbox, &packs, model, &rules, &params, &cb);
+            let mut value = report::check_value("", &rep);
+            if let Some(m) = value.get_mut("model").and_then(|m| m.as_object_mut()) {
+                m.remove("file");
+            }
+            let json: Arc<str> = serde_json::to_string(&value).expect("serialisable").into();
+            Ok(Arc::new(CachedResult {
+                pack_digests: packs.iter().map(|p| p.code.digest().to_string()).collect(),
+                report: Arc::new(rep),
+                json,
+            }))
+        });
+        let res = job
+            .await
+            .map_err(|e| ServiceError::Internal(format!("the check task failed: {e}")))??;
+        self.cache.insert(key, res.clone());
+        self.metrics.set_cache_entries(self.cache.entry_count());
+        Ok(res)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn persist(
+        &self,
+        caller: &Caller,
+        project: &str,
+        model: store::ModelInfo,
+        packs: &[Arc<Pack>],
+        sel: &Selection,
+        key: String,
+        result: Arc<CachedResult>,
+        cached: bool,
+        started: Instant,
+    ) -> Result<Validation, ServiceError> {
+        let rep = &result.report;
+        let now = store::now_ms();
+        let record = ValidationRecord {
+            id: store::new_validation_id(),
+            project: project.to_string(),
+            owner: caller.sub.clone(),
+            role: caller.role.to_string(),
+            created_at: store::rfc3339_ms(now),
+            created_at_ms: now,
+            model,
+            packs: packs
+                .iter()
+                .map(|p| store::PackRef {
+                    id: p.manifest.id.clone(),
+                    version: p.manifest.version.clone(),
+                    digest: p.code.digest().to_string(),
+                })
+                .collect(),
+            rules: sel.rules.clone(),
+            params: sel.params.clone(),
+            result_key: key,
+            cached,
+            summary: store::Summary {
+                violations: rep.count(Outcome::Violation),
+                warnings: rep.count(Outcome::Warning),
+                not_assessable: rep.count(Outcome::NotAssessable),
+                passes: rep.count(Outcome::Pass),
+                errors: rep.packs.iter().filter(|p| p.error.is_some()).count(),
+            },
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        let store = self.store.clone();
+        let rec2 = record.clone();
+        let json = result.json.clone();
+        let t = Instant::now();
+        tokio::task::spawn_blocking(move || store.put_validation(&rec2, json.as_bytes()))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("the store task failed: {e}")))?
+            .map_err(ServiceError::Store)?;
+        self.metrics.store_flush(t.elapsed().as_secs_f64());
+        self.metrics.validation_stored();
+        Ok(Validation {
+            record,
+            report: result.report.clone(),
+            report_json: result.json.clone(),
+        })
+    }
+}
+
+fn store_format(f: Format) -> store::ModelFormat {
+    match f {
+        Format::Ifc => store::ModelFormat::Ifc,
+        Format::Json => store::ModelFormat::Json,
+    }
+}

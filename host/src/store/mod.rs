@@ -1,0 +1,254 @@
+//! Persistence: every validation (who asked, when, model, packs, findings)
+//! and an append-only audit log, in a [sled](https://docs.rs/sled/0.34)
+//! database under `<data_dir>/db`. Layout, guarantees and operations:
+//! docs/storage.md.
+//!
+//! * [`Store::open`] checks the schema version ([`schema`]) and refuses a
+//!   database another process holds.
+//! * [`Store::put_validation`] writes the record, its report (content
+//!   addressed, written once), the project index entry and an audit entry in
+//!   one transaction and flushes before returning: once it is `Ok`, the
+//!   validation survives a crash, and no crash leaves part of one.
+//! * [`Store::get_validation`], [`Store::list_validations`] read them back;
+//!   [`Store::append_audit`], [`Store::list_audit`] keep the audit log.
+//!
+//! The store is a thin synchronous layer: every call may touch the disk, so
+//! async callers run it on a blocking thread (or use
+//! [`Store::put_validation_async`], which waits for the flush without
+//! blocking).
+
+mod audit;
+mod clock;
+mod records;
+pub mod schema;
+mod validations;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub use clock::{now_ms, rfc3339_ms};
+pub use records::{
+    AuditEntry, AuditEvent, AuditOutcome, ModelFormat, ModelInfo, PackRef, Page, Summary,
+    ValidationRecord,
+};
+pub use schema::SCHEMA_VERSION;
+
+/// Audit action recorded with every stored validation.
+pub const ACTION_VALIDATION_CREATE: &str = "validation.create";
+
+/// sled's page cache bound. sled's default is 1 GiB; the store's working set
+/// (recent records and reports) is far smaller, and the server has other
+/// uses for memory.
+const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+const TREE_RESULTS: &str = "results";
+const TREE_VALIDATIONS: &str = "validations";
+const TREE_BY_PROJECT: &str = "by_project";
+const TREE_AUDIT: &str = "audit";
+
+/// Why a store operation failed. Messages name the directory, id or key.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened (not a directory, no permission,
+    /// unreadable or corrupt files, a migration failed).
+    #[error("cannot open the database at {}: {detail}", dir.display())]
+    Open {
+        /// The database directory.
+        dir: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// Another process holds the database.
+    #[error(
+        "the database at {} is locked: another plancheck process probably uses it \
+         (stop it, or give this one another data directory)",
+        dir.display()
+    )]
+    Locked {
+        /// The database directory.
+        dir: PathBuf,
+    },
+    /// The database was written by a newer plancheck.
+    #[error(
+        "the database at {} has schema version {found}; this plancheck understands up to \
+         {supported}; upgrade plancheck",
+        dir.display()
+    )]
+    SchemaTooNew {
+        /// The database directory.
+        dir: PathBuf,
+        /// The version found.
+        found: u32,
+        /// The newest version this binary knows.
+        supported: u32,
+    },
+    /// Stored data is inconsistent or unreadable.
+    #[error("the database is corrupt: {what}")]
+    Corrupt {
+        /// What is wrong, naming the id or key.
+        what: String,
+    },
+    /// A listing cursor that this store did not hand out.
+    #[error("bad cursor: {detail}")]
+    BadCursor {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A record the store refuses to write (the caller's bug).
+    #[error("invalid validation record: {detail}")]
+    Invalid {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A validation with this id is already stored.
+    #[error("validation {id} already exists")]
+    Duplicate {
+        /// The id.
+        id: String,
+    },
+    /// Reading or writing the database files failed.
+    #[error("database I/O error: {detail}")]
+    Io {
+        /// The error.
+        detail: String,
+    },
+    /// sled failed otherwise.
+    #[error("database error: {detail}")]
+    Sled {
+        /// The error.
+        detail: String,
+    },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        match e {
+            sled::Error::Io(e) => StoreError::Io {
+                detail: e.to_string(),
+            },
+            e @ sled::Error::Corruption { .. } => StoreError::Corrupt {
+                what: e.to_string(),
+            },
+            e => StoreError::Sled {
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// The persistent store. Cheap to clone (all clones share one database);
+/// `Send + Sync`.
+#[derive(Clone)]
+pub struct Store {
+    dir: Arc<Path>,
+    db: sled::Db,
+    /// report key → report JSON
+    results: sled::Tree,
+    /// validation id → [`ValidationRecord`] JSON
+    validations: sled::Tree,
+    /// `project \0 id` → owner
+    by_project: sled::Tree,
+    /// big-endian seq → [`AuditEntry`] JSON
+    audit: sled::Tree,
+    /// Held from taking an audit sequence number until its entry is
+    /// committed, so entries become visible in sequence order (a reader
+    /// paging with [`Store::list_audit`] never skips one).
+    audit_order: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir`, the server's
+    /// `<data_dir>/db`: checks its schema version, running migrations on an
+    /// older one. Fails with [`StoreError::Locked`] when another process has
+    /// it open, [`StoreError::SchemaTooNew`] when a newer plancheck wrote it,
+    /// [`StoreError::Open`] when it cannot be read.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_CAPACITY_BYTES)
+            .open()
+            .map_err(|e| open_error(dir, e))?;
+        schema::prepare(&db, dir).map_err(|e| match e {
+            StoreError::Io { detail } | StoreError::Sled { detail } => StoreError::Open {
+                dir: dir.to_path_buf(),
+                detail,
+            },
+            e => e,
+        })?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(dir, e));
+        Ok(Store {
+            dir: dir.into(),
+            results: tree(TREE_RESULTS)?,
+            validations: tree(TREE_VALIDATIONS)?,
+            by_project: tree(TREE_BY_PROJECT)?,
+            audit: tree(TREE_AUDIT)?,
+            db,
+            audit_order: Arc::default(),
+        })
+    }
+
+    /// The database directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Size of the database files, bytes (for metrics). sled appends and
+    /// compacts in the background, so this is larger than the data.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Number of stored validations (for metrics). O(n): sled keeps no
+    /// count, this walks the keys of the validations tree.
+    pub fn validation_count(&self) -> usize {
+        self.validations.len()
+    }
+}
+
+/// A new validation id: a UUID v7 (milliseconds since the epoch, then
+/// random bits; monotonic within this process), canonical form.
+pub fn new_validation_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+fn open_error(dir: &Path, e: sled::Error) -> StoreError {
+    let dir = dir.to_path_buf();
+    match e {
+        // sled's wording when `flock` on `<dir>/db` fails (WouldBlock).
+        sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked { dir }
+        }
+        sled::Error::Io(io) => StoreError::Open {
+            dir,
+            detail: io.to_string(),
+        },
+        e @ sled::Error::Corruption { .. } => StoreError::Open {
+            dir,
+            detail: format!("the files are corrupt ({e}); restore a backup"),
+        },
+        e => StoreError::Open {
+            dir,
+            detail: e.to_string(),
+        },
+    }
+}

@@ -1,0 +1,235 @@
+//! Validations: the record, its content-addressed report, the project index
+//! and the audit entry, written together.
+
+use sled::transaction::{ConflictableTransactionError, Transactional};
+
+use super::{
+    now_ms, AuditEntry, AuditEvent, AuditOutcome, Page, Store, StoreError, ValidationRecord,
+    ACTION_VALIDATION_CREATE,
+};
+
+impl Store {
+    /// Stores a validation and its report, durably: the report under
+    /// `rec.result_key` (unless that key is already stored: results are
+    /// content addressed, written once), the record, the project index entry
+    /// and a `validation.create` audit entry, in one transaction, then
+    /// flushed to disk. Call it before acknowledging the validation to the
+    /// client, from a blocking thread (the flush waits for `fsync`).
+    ///
+    /// Refuses a record whose id is not a canonical UUID v7
+    /// ([`new_validation_id`](super::new_validation_id)), whose project is
+    /// empty or contains NUL, or whose result key is empty
+    /// ([`StoreError::Invalid`]), and an id already stored
+    /// ([`StoreError::Duplicate`]).
+    pub fn put_validation(
+        &self,
+        rec: &ValidationRecord,
+        report_json: &[u8],
+    ) -> Result<(), StoreError> {
+        self.write_validation(rec, report_json)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// [`put_validation`](Self::put_validation) for async callers: the
+    /// transaction runs on the calling thread (in memory; it can briefly wait
+    /// for a log buffer when writes are heavy), the flush on sled's own
+    /// thread pool, awaited.
+    pub async fn put_validation_async(
+        &self,
+        rec: &ValidationRecord,
+        report_json: &[u8],
+    ) -> Result<(), StoreError> {
+        self.write_validation(rec, report_json)?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub(super) fn write_validation(
+        &self,
+        rec: &ValidationRecord,
+        report_json: &[u8],
+    ) -> Result<(), StoreError> {
+        check_record(rec)?;
+        // Serialise before the transaction: nothing can fail half-way.
+        let rec_json = serde_json::to_vec(rec).expect("records serialise");
+        let index_key = index_key(&rec.project, &rec.id);
+        let event = AuditEvent {
+            actor: rec.owner.clone(),
+            role: rec.role.clone(),
+            action: ACTION_VALIDATION_CREATE.to_string(),
+            target: rec.id.clone(),
+            outcome: AuditOutcome::Ok,
+            detail: Some(format!("project {}", rec.project)),
+        };
+        let _order = self.audit_order.lock().unwrap_or_else(|p| p.into_inner());
+        // Commit order is tuple order: a reader that sees the index entry
+        // also sees the record, and one that sees the record sees the report.
+        (
+            &self.results,
+            &self.validations,
+            &self.by_project,
+            &self.audit,
+        )
+            .transaction(|(results, validations, by_project, audit)| {
+                if validations.get(rec.id.as_bytes())?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Duplicate {
+                        id: rec.id.clone(),
+                    }));
+                }
+                if results.get(rec.result_key.as_bytes())?.is_none() {
+                    results.insert(rec.result_key.as_bytes(), report_json)?;
+                }
+                validations.insert(rec.id.as_bytes(), rec_json.as_slice())?;
+                by_project.insert(index_key.as_slice(), rec.owner.as_bytes())?;
+                let seq = audit.generate_id()?;
+                let entry = AuditEntry::new(seq, now_ms(), event.clone());
+                let entry = serde_json::to_vec(&entry).expect("audit entries serialise");
+                audit.insert(&seq.to_be_bytes(), entry)?;
+                Ok(())
+            })?;
+        Ok(())
+    }
+
+    /// The validation `id` and its report JSON, if stored. A record whose
+    /// report is missing is [`StoreError::Corrupt`].
+    pub fn get_validation(
+        &self,
+        id: &str,
+    ) -> Result<Option<(ValidationRecord, Vec<u8>)>, StoreError> {
+        let Some(rec) = self.record(id)? else {
+            return Ok(None);
+        };
+        let report = self
+            .get_result(&rec.result_key)?
+            .ok_or_else(|| StoreError::Corrupt {
+                what: format!(
+                    "validation {id} refers to result {} which is not stored",
+                    rec.result_key
+                ),
+            })?;
+        Ok(Some((rec, report)))
+    }
+
+    /// The report stored under `key`, if any (to reuse the report of an
+    /// identical earlier check).
+    pub fn get_result(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.results.get(key.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// A page of `project`'s validations, newest first: at most `limit`
+    /// (at least 1), only those of `owner` if given, starting after
+    /// `cursor` (a [`Page::next_cursor`] from the previous page; `None` for
+    /// the first page). The caller bounds `limit`. A cursor that is not one
+    /// the store hands out is [`StoreError::BadCursor`].
+    ///
+    /// Records written while a client pages are not skipped or repeated:
+    /// newer ones sort before the cursor and are not seen by this listing.
+    /// The owner filter reads only the index, but a page with few matching
+    /// records may walk many index entries.
+    pub fn list_validations(
+        &self,
+        project: &str,
+        owner: Option<&str>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let limit = limit.max(1);
+        let prefix = index_key(project, "");
+        let entries = match cursor {
+            None => self.by_project.scan_prefix(&prefix),
+            Some(c) => {
+                check_cursor(c)?;
+                self.by_project.range(prefix.clone()..index_key(project, c))
+            }
+        };
+        let mut ids = Vec::with_capacity(limit.min(1024) + 1);
+        for entry in entries.rev() {
+            let (key, entry_owner) = entry?;
+            if owner.is_some_and(|o| o.as_bytes() != &*entry_owner) {
+                continue;
+            }
+            let id =
+                std::str::from_utf8(&key[prefix.len()..]).map_err(|_| StoreError::Corrupt {
+                    what: format!("index key {:?} of project {project} is not UTF-8", &*key),
+                })?;
+            ids.push(id.to_string());
+            if ids.len() > limit {
+                break;
+            }
+        }
+        let next_cursor = if ids.len() > limit {
+            ids.truncate(limit);
+            ids.last().cloned()
+        } else {
+            None
+        };
+        let items = ids
+            .iter()
+            .map(|id| {
+                self.record(id)?.ok_or_else(|| StoreError::Corrupt {
+                    what: format!("project {project} lists validation {id} which is not stored"),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    fn record(&self, id: &str) -> Result<Option<ValidationRecord>, StoreError> {
+        let Some(raw) = self.validations.get(id.as_bytes())? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: format!("validation {id} cannot be read: {e}"),
+            })
+    }
+}
+
+/// `project \0 id`: a project's entries are one contiguous key range,
+/// ordered by id (creation time).
+fn index_key(project: &str, id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(project.len() + 1 + id.len());
+    key.extend_from_slice(project.as_bytes());
+    key.push(0);
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// Whether `id` is a UUID v7 in canonical form, so that byte order of ids
+/// is creation order.
+fn is_canonical_v7(id: &str) -> bool {
+    uuid::Uuid::try_parse(id)
+        .is_ok_and(|u| u.get_version_num() == 7 && u.hyphenated().to_string() == id)
+}
+
+fn check_record(rec: &ValidationRecord) -> Result<(), StoreError> {
+    let invalid = |detail: String| Err(StoreError::Invalid { detail });
+    if !is_canonical_v7(&rec.id) {
+        return invalid(format!(
+            "id {:?} is not a lower-case hyphenated UUID v7",
+            rec.id
+        ));
+    }
+    if rec.project.is_empty() || rec.project.contains('\0') {
+        return invalid(format!(
+            "validation {}: project {:?} is empty or contains NUL",
+            rec.id, rec.project
+        ));
+    }
+    if rec.result_key.is_empty() {
+        return invalid(format!("validation {}: empty result key", rec.id));
+    }
+    Ok(())
+}
+
+fn check_cursor(cursor: &str) -> Result<(), StoreError> {
+    if is_canonical_v7(cursor) {
+        Ok(())
+    } else {
+        Err(StoreError::BadCursor {
+            detail: format!("{cursor:?} is not a cursor from a previous page"),
+        })
+    }
+}
