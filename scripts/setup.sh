@@ -12,3 +12,13 @@ fi
 if [ ! -d ../shared/fixtures ]; then
     echo "setup: warning: ../shared/fixtures is missing; the corpus and IDS tests need it" >&2
 fi
+
+# The main job talks to the server with curl (Debian: package curl).
+if ! command -v curl > /dev/null 2>&1; then
+    echo "setup: installing curl (Debian package)"
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl > /dev/null
+    else
+        sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl > /dev/null
+    fi
+fi
