@@ -13,9 +13,7 @@
 //!   [`Store::append_audit`], [`Store::list_audit`] keep the audit log.
 //!
 //! The store is a thin synchronous layer: every call may touch the disk, so
-//! async callers run it on a blocking thread (or use
-//! [`Store::put_validation_async`], which waits for the flush without
-//! blocking).
+//! async callers run it on a blocking thread (`spawn_blocking`).
 
 mod audit;
 mod clock;
@@ -28,6 +26,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub use clock::{now_ms, rfc3339_ms};
 pub use records::{
@@ -180,14 +179,11 @@ impl Store {
     /// Opens (creating if needed) the database in `dir`, the server's
     /// `<data_dir>/db`: checks its schema version, running migrations on an
     /// older one. Fails with [`StoreError::Locked`] when another process has
-    /// it open, [`StoreError::SchemaTooNew`] when a newer plancheck wrote it,
+    /// it open (after waiting up to a second for it to let go),
+    /// [`StoreError::SchemaTooNew`] when a newer plancheck wrote it,
     /// [`StoreError::Open`] when it cannot be read.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_CAPACITY_BYTES)
-            .open()
-            .map_err(|e| open_error(dir, e))?;
+        let db = open_db(dir)?;
         schema::prepare(&db, dir).map_err(|e| match e {
             StoreError::Io { detail } | StoreError::Sled { detail } => StoreError::Open {
                 dir: dir.to_path_buf(),
@@ -229,6 +225,30 @@ impl Store {
 /// random bits; monotonic within this process), canonical form.
 pub fn new_validation_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+/// How long [`Store::open`] waits for the lock: sled releases it from its
+/// background threads shortly after the last handle is dropped, so a reopen
+/// in the same process (tests, an in-process restart) can briefly find it
+/// still held.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// Opens the sled database, waiting up to [`LOCK_WAIT`] for its lock.
+fn open_db(dir: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        let res = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_CAPACITY_BYTES)
+            .open()
+            .map_err(|e| open_error(dir, e));
+        match res {
+            Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            res => return res,
+        }
+    }
 }
 
 fn open_error(dir: &Path, e: sled::Error) -> StoreError {

@@ -7,7 +7,7 @@
 //!
 //! Adding a migration (say to version 2): write
 //! `fn v1_to_v2(db: &sled::Db) -> Result<(), StoreError>`, append it to
-//! [`MIGRATIONS`] and bump [`SCHEMA_VERSION`] (a compile-time assertion keeps
+//! `MIGRATIONS` and bump [`SCHEMA_VERSION`] (a compile-time assertion keeps
 //! the two in step). The step's work and the version bump are not one atomic
 //! write (a migration may rewrite more than one transaction should hold), so
 //! a step must be safe to run again: a crash after its work but before the

@@ -14,7 +14,13 @@ impl Store {
     /// content addressed, written once), the record, the project index entry
     /// and a `validation.create` audit entry, in one transaction, then
     /// flushed to disk. Call it before acknowledging the validation to the
-    /// client, from a blocking thread (the flush waits for `fsync`).
+    /// client, from a blocking thread (`spawn_blocking`: the flush waits for
+    /// `fsync`). Concurrent calls share flushes: one `fsync` covers every
+    /// transaction committed before it.
+    ///
+    /// There is deliberately no async variant on sled's `flush_async`:
+    /// concurrent `flush_async` calls deadlock sled 0.34's I/O thread pool
+    /// (spacejam/sled#1308, reproduced here with 8 in flight).
     ///
     /// Refuses a record whose id is not a canonical UUID v7
     /// ([`new_validation_id`](super::new_validation_id)), whose project is
@@ -28,20 +34,6 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write_validation(rec, report_json)?;
         self.db.flush()?;
-        Ok(())
-    }
-
-    /// [`put_validation`](Self::put_validation) for async callers: the
-    /// transaction runs on the calling thread (in memory; it can briefly wait
-    /// for a log buffer when writes are heavy), the flush on sled's own
-    /// thread pool, awaited.
-    pub async fn put_validation_async(
-        &self,
-        rec: &ValidationRecord,
-        report_json: &[u8],
-    ) -> Result<(), StoreError> {
-        self.write_validation(rec, report_json)?;
-        self.db.flush_async().await?;
         Ok(())
     }
 
