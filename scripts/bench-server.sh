@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Load benchmarks of `plancheck serve` (docs/performance.md, "Server under
+# load"): wrk against the real release server on loopback, and idle
+# WebSocket sessions held by tests/benches/ws_idle.py.
+#
+#   scripts/bench-server.sh            # everything (about 5 minutes after the build)
+#   BENCH_ONLY=http scripts/bench-server.sh
+#   BENCH_ONLY=ws BENCH_WS_SESSIONS=2000 scripts/bench-server.sh
+#
+# What it does:
+#   1. installs wrk (apt) and the Python `websockets` package if missing;
+#   2. builds the rule packs and the release host, and copies the binary to
+#      a temporary directory (a rebuild in the worktree cannot swap it
+#      mid-run);
+#   3. HTTP, cache on: GET /healthz (the floor of the HTTP stack), GET of a
+#      stored validation, and POST /v1/checks of the 1,000-element IFC model
+#      (tests/benches/post.lua) where every request is a cache hit plus a
+#      durable store write;
+#   4. HTTP, cache off (`--cache-enabled false`): the same POST, every
+#      request parsed and checked by the packs in wasm, then stored;
+#   5. WebSocket: N idle live sessions over B buildings held for HOLD
+#      seconds (longer than the server's 20 s ping interval, default config),
+#      with the server's VmRSS before and after.
+#   Each wrk run is `wrk -t1 -cC -dD --latency` with C = 1 and 4 (one wrk
+#   thread: the machine has 2 cores and the server needs them). Before each
+#   run the load average is recorded; /metrics is scraped around each POST
+#   run for the mean store flush, pack call and server-side request time.
+#
+# Environment: BENCH_ONLY (http,ws), BENCH_DURATION (20s), BENCH_WARMUP (5s),
+# BENCH_CONNS ("1 4"), BENCH_WS_SESSIONS (10000), BENCH_WS_BUILDINGS (100),
+# BENCH_WS_HOLD (50), BENCH_KEEP (1: keep the temporary directory).
+# Only loopback addresses are used; every server is stopped at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+only="${BENCH_ONLY:-http,ws}"
+duration="${BENCH_DURATION:-20s}"
+warmup="${BENCH_WARMUP:-5s}"
+conns="${BENCH_CONNS:-1 4}"
+sessions="${BENCH_WS_SESSIONS:-10000}"
+buildings="${BENCH_WS_BUILDINGS:-100}"
+hold="${BENCH_WS_HOLD:-50}"
+model=tests/fixtures/models/bench-1k-ifc4-mm.ifc
+query="/v1/checks?project=bench&pack=us-ibc-2021&pack=us-irc-2021&name=bench-1k-ifc4-mm.ifc"
+
+say() { echo "bench-server: $*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- 1. tools -------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    say "installing wrk"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl
+fi
+if [[ "$only" == *ws* ]] && ! python3 -c 'import websockets' 2>/dev/null; then
+    say "installing the Python websockets package"
+    python3 -m pip install -q websockets
+fi
+
+# --- 2. build -------------------------------------------------------------
+./scripts/build-packs.sh
+cargo build --release -p plancheck
+packs_dir="${PLANCHECK_PACKS_DIR:-.plancheck/packs}"
+target_dir="${CARGO_TARGET_DIR:-target}"
+
+work=$(mktemp -d /tmp/plancheck-bench.XXXXXX)
+bin="$work/plancheck"
+cp "$target_dir/release/plancheck" "$bin"
+mkdir -p "$work/compiled"
+results="$work/results.txt"
+: >"$results"
+say "working in $work"
+
+# The server and the WebSocket client each need a descriptor per session.
+hard=$(ulimit -Hn)
+ulimit -n "$hard"
+if [[ "$only" == *ws* ]] && [ "$hard" != unlimited ] && [ "$hard" -lt $((sessions + 200)) ]; then
+    say "warning: open-file hard limit $hard is below $sessions sessions"
+fi
+
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        kill "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" 2>/dev/null || true
+    done
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# start_server NAME [serve args...]: sets pid, base, addr, token.
+start_server() {
+    local name=$1
+    shift
+    local dir="$work/$name"
+    mkdir -p "$dir"
+    ln -s ../compiled "$dir/compiled"
+    # Only the flags given here: no PLANCHECK_* from the caller's environment.
+    env $(env | sed -n 's/^\(PLANCHECK_[A-Z_]*\)=.*/-u \1/p') \
+        "$bin" serve --listen 127.0.0.1:0 --packs-dir "$packs_dir" --data-dir "$dir" "$@" \
+        >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    pid=$!
+    pids+=("$pid")
+    base=""
+    for _ in $(seq 1 1200); do
+        base=$(sed -n 's/^plancheck: listening on //p' "$dir/stdout.log" | head -n1)
+        [ -n "$base" ] && break
+        kill -0 "$pid" 2>/dev/null || { cat "$dir/stderr.log" >&2; say "$name: server exited"; exit 1; }
+        sleep 0.1
+    done
+    [ -n "$base" ] || { say "$name: the server never said it was listening"; exit 1; }
+    addr=${base#http://}
+    for _ in $(seq 1 3000); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ] && break
+        sleep 0.1
+    done
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ] \
+        || { say "$name: never ready: $(curl -s "$base/readyz")"; exit 1; }
+    token=$("$bin" token --role client --sub acme --data-dir "$dir")
+    say "$name: pid $pid at $base ($*), ready"
+}
+
+stop_server() {
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+post_once() { # -> the JSON body
+    curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/x-step' \
+        --data-binary @"$model" "$base$query"
+}
+
+# Mean of a histogram (sum/count difference) between two /metrics scrapes,
+# in milliseconds, over series whose labels contain FILTER.
+hist_mean_ms() { # BEFORE AFTER NAME [FILTER]
+    python3 - "$@" <<'EOF'
+import sys
+before, after, name = sys.argv[1:4]
+flt = sys.argv[4] if len(sys.argv) > 4 else ""
+def total(path, suffix):
+    t = 0.0
+    for l in open(path):
+        if l.startswith(name + suffix) and flt in l:
+            t += float(l.rsplit(" ", 1)[1])
+    return t
+ds = total(after, "_sum") - total(before, "_sum")
+dc = total(after, "_count") - total(before, "_count")
+print(f"{1000 * ds / dc:.3f} ms (n={dc:.0f})" if dc else "-")
+EOF
+}
+
+# run_wrk LABEL CONNS SCRIPT URL: one measured wrk run; appends a row.
+run_wrk() {
+    local label=$1 c=$2 script=$3 url=$4
+    local load
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    local raw
+    raw="$work/wrk-$(tr -c 'A-Za-z0-9\n' _ <<<"$label")-c$c.txt"
+    echo "\$ wrk -t1 -c$c -d$duration --latency -s $script $url" >"$raw"
+    wrk -t1 -c"$c" -d"$duration" --latency -s "$script" "$url" >>"$raw" 2>&1
+    local line
+    line=$(grep '^RESULT' "$raw" || true)
+    [ -n "$line" ] || { cat "$raw" >&2; say "wrk printed no RESULT line"; exit 1; }
+    # RESULT requests=N rps=R p50=US p90=US p99=US max=US non2xx=N errors=N
+    eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local w_/')"
+    awk -v l="$label" -v c="$c" -v r="$w_rps" -v a="$w_p50" -v b="$w_p90" -v d="$w_p99" \
+        -v m="$w_max" -v n="$w_non2xx" -v e="$w_errors" -v la="$load" 'BEGIN {
+            printf "| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s | %s |\n",
+                l, c, r, a / 1000, b / 1000, d / 1000, m / 1000, n, e, la }' \
+        | tee -a "$results" >&2
+}
+
+metrics_notes="$work/metrics.txt"
+: >"$metrics_notes"
+
+# post_run LABEL CONNS: a measured POST run with /metrics scraped around it.
+post_run() {
+    local label=$1 c=$2
+    curl -s "$base/metrics" >"$work/m-before"
+    TOKEN=$token MODEL=$model QUERY=$query run_wrk "$label" "$c" tests/benches/post.lua "$base"
+    curl -s "$base/metrics" >"$work/m-after"
+    {
+        echo "$label -c$c: store flush mean $(hist_mean_ms "$work/m-before" "$work/m-after" plancheck_store_flush_duration_seconds)," \
+            "pack call mean $(hist_mean_ms "$work/m-before" "$work/m-after" plancheck_pack_check_duration_seconds)," \
+            "server-side POST /v1/checks mean $(hist_mean_ms "$work/m-before" "$work/m-after" plancheck_http_request_duration_seconds 'route="/v1/checks"')"
+    } | tee -a "$metrics_notes" >&2
+}
+
+# --- 3, 4. HTTP -------------------------------------------------------------
+if [[ "$only" == *http* ]]; then
+    # Cache on.
+    start_server cached
+    first=$(post_once)
+    vid=$(python3 -c 'import json,sys; v=json.load(sys.stdin); assert not v["cached"], v["cached"]; print(v["id"])' <<<"$first")
+    post_once | python3 -c 'import json,sys; v=json.load(sys.stdin); assert v["cached"], "second POST not cached"'
+    say "warm-up ($warmup)"
+    TOKEN=$token wrk -t1 -c4 -d"$warmup" -s tests/benches/post.lua "$base" >/dev/null
+    wrk -t1 -c4 -d"$warmup" -s tests/benches/get.lua "$base/healthz" >/dev/null
+    for c in $conns; do run_wrk "GET /healthz" "$c" tests/benches/get.lua "$base/healthz"; done
+    for c in $conns; do
+        TOKEN=$token run_wrk "GET /v1/validations/{id}" "$c" tests/benches/get.lua "$base/v1/validations/$vid"
+    done
+    for c in $conns; do post_run "POST cached" "$c"; done
+    du -sh "$work/cached/db" | sed 's/^/bench-server: cached store size: /' >&2
+    stop_server
+
+    # Cache off: every request parses and runs the packs.
+    start_server cold --cache-enabled false
+    post_once | python3 -c 'import json,sys; v=json.load(sys.stdin); assert not v["cached"]'
+    post_once | python3 -c 'import json,sys; v=json.load(sys.stdin); assert not v["cached"], "cache is on"'
+    say "warm-up ($warmup)"
+    TOKEN=$token wrk -t1 -c4 -d"$warmup" -s tests/benches/post.lua "$base" >/dev/null
+    for c in $conns; do post_run "POST cold" "$c"; done
+    stop_server
+fi
+
+# --- 5. WebSocket -----------------------------------------------------------
+ws_line=""
+if [[ "$only" == *ws* ]]; then
+    start_server ws
+    say "load average before ws: $(cut -d' ' -f1-3 /proc/loadavg)"
+    python3 tests/benches/ws_idle.py --addr "$addr" --pid "$pid" --token "$token" \
+        --sessions "$sessions" --buildings "$buildings" --hold "$hold" | tee "$work/ws.txt" >&2 || true
+    ws_line=$(grep '^WSRESULT' "$work/ws.txt" || true)
+    curl -s "$base/metrics" | grep '^plancheck_ws_' >&2 || true
+    stop_server
+fi
+
+# --- results ----------------------------------------------------------------
+echo
+echo "plancheck load benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
+    "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
+echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- host sdk Cargo.lock || echo ' (host/ or sdk/ modified in the worktree)')"
+echo "model: $model ($(wc -c <"$model") bytes); query: $query"
+echo "wrk: -t1 -d$duration --latency; latencies in ms"
+if [ -s "$results" ]; then
+    echo
+    echo "| run | conns | req/s | p50 | p90 | p99 | max | non-2xx | errors | load avg |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    cat "$results"
+    echo
+    cat "$metrics_notes"
+fi
+if [ -n "$ws_line" ]; then
+    echo
+    echo "websocket: $ws_line"
+fi
