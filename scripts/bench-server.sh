@@ -28,7 +28,8 @@
 #
 # Environment: BENCH_ONLY (http,ws), BENCH_DURATION (20s), BENCH_WARMUP (5s),
 # BENCH_CONNS ("1 4"), BENCH_WS_SESSIONS (10000), BENCH_WS_BUILDINGS (100),
-# BENCH_WS_HOLD (50), BENCH_KEEP (1: keep the temporary directory).
+# BENCH_WS_HOLD (50), BENCH_IDLE_WAIT (180: seconds to wait for a quiet
+# machine), BENCH_KEEP (1: keep the temporary directory).
 # Only loopback addresses are used; every server is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -152,24 +153,38 @@ print(f"{1000 * ds / dc:.3f} ms (n={dc:.0f})" if dc else "-")
 EOF
 }
 
+# CPU seconds: the whole machine busy (/proc/stat), and one process.
+machine_busy() { awk '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / 100}' /proc/stat; }
+proc_cpu() { sed 's/.*) //' "/proc/$1/stat" | awk '{printf "%.2f", ($12 + $13) / 100}'; }
+
 # run_wrk LABEL CONNS SCRIPT URL: one measured wrk run; appends a row.
+# Besides wrk's figures, the row has the server's CPU time per request and
+# the CPU that neither the server nor wrk used during the run ("others",
+# in cores: other engineers' builds would show up there).
 run_wrk() {
     local label=$1 c=$2 script=$3 url=$4
-    local load
-    load=$(cut -d' ' -f1-3 /proc/loadavg)
     local raw
     raw="$work/wrk-$(tr -c 'A-Za-z0-9\n' _ <<<"$label")-c$c.txt"
     echo "\$ wrk -t1 -c$c -d$duration --latency -s $script $url" >"$raw"
-    wrk -t1 -c"$c" -d"$duration" --latency -s "$script" "$url" >>"$raw" 2>&1
+    local m0 s0 t0 m1 s1 t1 wrk_cpu
+    m0=$(machine_busy) s0=$(proc_cpu "$pid") t0=$(date +%s.%N)
+    wrk_cpu=$( { TIMEFORMAT='%U %S'; time wrk -t1 -c"$c" -d"$duration" --latency -s "$script" "$url" >>"$raw" 2>&1; } 2>&1 )
+    m1=$(machine_busy) s1=$(proc_cpu "$pid") t1=$(date +%s.%N)
     local line
     line=$(grep '^RESULT' "$raw" || true)
     [ -n "$line" ] || { cat "$raw" >&2; say "wrk printed no RESULT line"; exit 1; }
+    echo "cpu: machine $m0 -> $m1 s, server $s0 -> $s1 s, wrk $wrk_cpu (user sys), wall $t0 -> $t1" >>"$raw"
     # RESULT requests=N rps=R p50=US p90=US p99=US max=US non2xx=N errors=N
     eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local w_/')"
     awk -v l="$label" -v c="$c" -v r="$w_rps" -v a="$w_p50" -v b="$w_p90" -v d="$w_p99" \
-        -v m="$w_max" -v n="$w_non2xx" -v e="$w_errors" -v la="$load" 'BEGIN {
-            printf "| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s | %s |\n",
-                l, c, r, a / 1000, b / 1000, d / 1000, m / 1000, n, e, la }' \
+        -v m="$w_max" -v n="$w_non2xx" -v e="$w_errors" -v req="$w_requests" \
+        -v m0="$m0" -v m1="$m1" -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v wc="$wrk_cpu" 'BEGIN {
+            split(wc, w, " "); wall = t1 - t0; srv = s1 - s0
+            others = (m1 - m0 - srv - w[1] - w[2]) / wall
+            if (others < 0) others = 0
+            printf "| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s | %.2f | %.2f | %.2f |\n",
+                l, c, r, a / 1000, b / 1000, d / 1000, m / 1000, n, e,
+                1000 * srv / req, srv / wall, others }' \
         | tee -a "$results" >&2
 }
 
@@ -188,6 +203,15 @@ post_run() {
             "server-side POST /v1/checks mean $(hist_mean_ms "$work/m-before" "$work/m-after" plancheck_http_request_duration_seconds 'route="/v1/checks"')"
     } | tee -a "$metrics_notes" >&2
 }
+
+# Start from a quiet machine: wait (up to BENCH_IDLE_WAIT s) for the
+# 1-minute load average to fall below 0.5 (a previous run, a build).
+for _ in $(seq 1 "${BENCH_IDLE_WAIT:-180}"); do
+    awk '{exit !($1 < 0.5)}' /proc/loadavg && break
+    sleep 1
+done
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+say "load average $load_start"
 
 # --- 3, 4. HTTP -------------------------------------------------------------
 if [[ "$only" == *http* ]]; then
@@ -236,11 +260,11 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
     "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- host sdk Cargo.lock || echo ' (host/ or sdk/ modified in the worktree)')"
 echo "model: $model ($(wc -c <"$model") bytes); query: $query"
-echo "wrk: -t1 -d$duration --latency; latencies in ms"
+echo "wrk: -t1 -d$duration --latency; latencies in ms; load average at the start: $load_start"
 if [ -s "$results" ]; then
     echo
-    echo "| run | conns | req/s | p50 | p90 | p99 | max | non-2xx | errors | load avg |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| run | conns | req/s | p50 | p90 | p99 | max | non-2xx | errors | server CPU ms/req | server cores | others' cores |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
     cat "$results"
     echo
     cat "$metrics_notes"
