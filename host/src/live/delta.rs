@@ -26,10 +26,11 @@ fn err(kind: &'static str, message: String) -> DeltaError {
     DeltaError { kind, message }
 }
 
-/// Reads changed elements the way the JSON loader reads a model: the class
-/// must be an `IfcObjectDefinition` of `schema` (any case; returned in
-/// schema spelling), the id non-empty.
-fn validate_elements(schema: &str, elements: Vec<Element>) -> Result<Vec<Element>, DeltaError> {
+/// Checks changed elements the way the JSON loader checks a model: the
+/// class must be an `IfcObjectDefinition` of `schema` (any case; set to the
+/// schema's spelling), the id non-empty. Values are kept exactly as given
+/// (nothing goes through a text round trip).
+fn validate_elements(schema: &str, mut elements: Vec<Element>) -> Result<Vec<Element>, DeltaError> {
     if elements.is_empty() {
         return Ok(elements);
     }
@@ -41,7 +42,13 @@ fn validate_elements(schema: &str, elements: Vec<Element>) -> Result<Vec<Element
     let bytes = serde_json::to_vec(&data).expect("serialisable");
     let m = input::load_bytes(&bytes, Some(Format::Json), "changes")
         .map_err(|e| err("bad-model", e.to_string()))?;
-    Ok(m.to_data().elements)
+    elements = data.elements;
+    for (e, checked) in elements.iter_mut().zip(m.elements()) {
+        if e.class != checked.class {
+            e.class = checked.class.clone();
+        }
+    }
+    Ok(elements)
 }
 
 /// Applies `changes` to `data` atomically: every id is checked first
@@ -139,12 +146,41 @@ pub fn apply(data: &mut ModelData, changes: Changes) -> Result<ChangeCounts, Del
     Ok(counts)
 }
 
-/// A model in its canonical form: the JSON model format as serde writes
-/// it. Its SHA-256 is the digest a revision is cached and stored under,
-/// so a revert to an earlier state is a cache hit.
-pub fn canonical(data: &ModelData, name: &str, format: Format) -> Result<ParsedModel, InputError> {
-    let bytes = serde_json::to_vec(data).expect("serialisable");
-    let model = input::load_bytes(&bytes, Some(Format::Json), name)?;
+/// A model from its data, checked as the JSON loader checks a model
+/// (schema, storeys, classes; warnings kept), with schema and classes in
+/// the schema's spelling. The model holds the data exactly as given: its
+/// numbers never go through a text round trip, so `to_data()` of it
+/// gives the same data back and a revision that returns to an earlier
+/// state has the earlier digest. The digest is the SHA-256 of the data's
+/// canonical form, the JSON model format as serde writes it: a revert to
+/// an earlier state is a cache hit.
+pub fn canonical(
+    mut data: ModelData,
+    name: &str,
+    format: Format,
+) -> Result<ParsedModel, InputError> {
+    let mut bytes = serde_json::to_vec(&data).expect("serialisable");
+    let checked = input::load_bytes(&bytes, Some(Format::Json), name)?;
+    let mut normalised = false;
+    if data.schema != checked.schema() {
+        data.schema = checked.schema().to_string();
+        normalised = true;
+    }
+    for (e, c) in data.elements.iter_mut().zip(checked.elements()) {
+        if e.class != c.class {
+            e.class = c.class.clone();
+            normalised = true;
+        }
+    }
+    if normalised {
+        bytes = serde_json::to_vec(&data).expect("serialisable");
+    }
+    let schema = data.schema.clone();
+    let mut model = Model::from_data(data, &|c| input::supertypes(&schema, c))
+        .map_err(|e| InputError::new(input::InputErrorKind::InvalidModel, name, e.to_string()))?;
+    for w in checked.warnings() {
+        model.push_warning(w.clone());
+    }
     Ok(ParsedModel {
         name: name.to_string(),
         format,
@@ -351,10 +387,10 @@ mod tests {
     #[test]
     fn canonical_digest_is_stable_and_reverts_match() {
         let d = data();
-        let a = canonical(&d, "b1", Format::Json).unwrap();
+        let a = canonical(d.clone(), "b1", Format::Json).unwrap();
         let mut d2 = d.clone();
         apply(&mut d2, Changes::new(vec![], vec![], vec!["b".into()])).unwrap();
-        let b = canonical(&d2, "b1", Format::Json).unwrap();
+        let b = canonical(d2.clone(), "b1", Format::Json).unwrap();
         assert_ne!(a.digest, b.digest);
         apply(
             &mut d2,
@@ -374,9 +410,53 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ids(&d3), ["a", "b", "c"]);
-        assert_eq!(canonical(&d3, "b1", Format::Json).unwrap().digest, a.digest);
+        assert_eq!(
+            canonical(d3.clone(), "b1", Format::Json).unwrap().digest,
+            a.digest
+        );
         assert_eq!(a.model.elements().len(), 3);
         assert_eq!(a.bytes, serde_json::to_vec(&d).unwrap().len() as u64);
+    }
+
+    #[test]
+    fn numbers_are_kept_exactly_and_spelling_does_not_change_the_digest() {
+        // 0.9500000000000001 does not survive serde_json's default float
+        // parsing; the model must hold what it was given.
+        let mut d = data();
+        d.elements[2] = stair(0.9500000000000001);
+        let p = canonical(d.clone(), "b", Format::Json).unwrap();
+        assert_eq!(p.model.to_data(), d);
+        let mut again = p.model.to_data();
+        apply(&mut again, Changes::new(vec![], vec![], vec!["a".into()])).unwrap();
+        apply(
+            &mut again,
+            Changes::new(vec![el("a", "IFCDOOR")], vec![], vec![]),
+        )
+        .unwrap();
+        let mut d_moved = d.clone();
+        let a = d_moved.elements.remove(0);
+        d_moved.elements.push(a);
+        assert_eq!(again, d_moved);
+        let mut lower = d.clone();
+        lower.elements[0].class = "ifcdoor".into();
+        lower.schema = "ifc4".into();
+        assert_eq!(
+            canonical(lower, "b", Format::Json).unwrap().digest,
+            p.digest
+        );
+    }
+
+    fn stair(riser: f64) -> Element {
+        let mut e = el("c", "IfcStairFlight");
+        e.attributes.push(Attribute {
+            name: "RiserHeight".into(),
+            value: Value::Measure(Measure {
+                kind: MeasureKind::Length,
+                si: riser,
+            }),
+            data_type: String::new(),
+        });
+        e
     }
 
     fn finding(rule: &str, outcome: Outcome, els: &[&str]) -> Finding {

@@ -686,7 +686,7 @@ fn prepare(
                 }
                 let n = m.name.unwrap_or_else(|| building.to_string());
                 let loaded = match (m.model, m.ifc) {
-                    (Some(d), _) => delta::canonical(&d, &n, Format::Json),
+                    (Some(d), _) => delta::canonical(d, &n, Format::Json),
                     (None, Some(ifc)) => input::load_bytes(ifc.as_bytes(), Some(Format::Ifc), &n)
                         .map(|mdl| delta::loaded(mdl, &n, Format::Ifc)),
                     (None, None) => unreachable!("checked by protocol::parse"),
@@ -752,7 +752,7 @@ fn prepare(
     let format_now = format.unwrap_or(Format::Json);
     let parsed = match (fresh, data) {
         (Some(p), _) => p,
-        (None, Some(d)) => match delta::canonical(&d, &name, format_now) {
+        (None, Some(d)) => match delta::canonical(d, &name, format_now) {
             Ok(p) => p,
             Err(e) => {
                 // Not expected: every change was validated on its own.
