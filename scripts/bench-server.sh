@@ -296,5 +296,6 @@ if [ -s "$results" ]; then
 fi
 if [ -n "$ws_line" ]; then
     echo
-    echo "websocket: $ws_line"
+    echo "idle WebSocket sessions ($buildings buildings, held ${hold} s):"
+    echo "${ws_line#WSRESULT }" | tr ' ' '\n' | sed 's/^/  /; s/=/: /'
 fi

@@ -34,6 +34,7 @@ import json
 import resource
 import sys
 import time
+import urllib.request
 
 from websockets.asyncio.client import connect
 from websockets.protocol import State
@@ -45,6 +46,18 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def server_sessions(addr):
+    """The server's own count of open live sessions (/metrics)."""
+    try:
+        with urllib.request.urlopen(f"http://{addr}/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("plancheck_ws_sessions "):
+                    return int(float(line.split()[1]))
+    except OSError:
+        pass
+    return None
 
 
 def log(msg):
@@ -121,7 +134,9 @@ async def main():
     if ping is not None and a.hold <= ping:
         log(f"warning: hold {a.hold} s is not longer than the ping interval {ping} s")
 
-    # Hold idle; the library answers the server's pings while it reads the
+    # Hold idle. The server pings each session ping_interval after it opened
+# and closes it (4408) if no pong comes within pong_timeout, so a hold longer
+# than both together shows the pings are answered. The library answers the server's pings while it reads the
     # socket in the background.
     peak = at_open
     t1 = time.monotonic()
@@ -132,6 +147,8 @@ async def main():
         still = sum(1 for c in conns if c.state is State.OPEN)
         log(f"  t+{time.monotonic() - t1:4.0f} s: {still} open, VmRSS {r} KiB")
     after = rss_kib(a.pid)
+    on_server = server_sessions(a.addr)
+    log(f"after {a.hold:.0f} s idle: the server counts {on_server} open sessions (plancheck_ws_sessions)")
     still_open = [c for c in conns if c.state is State.OPEN]
     closed = [c for c in conns if c.state is not State.OPEN]
     if closed:
@@ -156,7 +173,7 @@ async def main():
     per = (after - before) / n
     print(
         f"WSRESULT sessions={a.sessions} open={len(conns)} held={len(still_open)} "
-        f"answered={answered} hold_secs={a.hold:.0f} ping_interval_secs={ping} "
+        f"answered={answered} server_sessions={on_server} hold_secs={a.hold:.0f} ping_interval_secs={ping} "
         f"open_secs={open_secs:.1f} rss_before_kib={before} rss_open_kib={at_open} "
         f"rss_after_hold_kib={after} rss_peak_kib={peak} rss_closed_kib={closed_rss} "
         f"kib_per_session={per:.1f}",
