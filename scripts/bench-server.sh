@@ -107,7 +107,7 @@ start_server() {
     pids+=("$pid")
     base=""
     for _ in $(seq 1 1200); do
-        base=$(sed -n 's/^plancheck: listening on //p' "$dir/stdout.log" | head -n1)
+        base=$(sed -n 's/^plancheck: listening on //p' "$dir/stdout.log" 2>/dev/null | head -n1 || true)
         [ -n "$base" ] && break
         kill -0 "$pid" 2>/dev/null || { cat "$dir/stderr.log" >&2; say "$name: server exited"; exit 1; }
         sleep 0.1
