@@ -3,7 +3,7 @@
 # load"): wrk against the real release server on loopback, and idle
 # WebSocket sessions held by tests/benches/ws_idle.py.
 #
-#   scripts/bench-server.sh            # everything (about 5 minutes after the build)
+#   scripts/bench-server.sh            # everything (about 6 minutes after the build)
 #   BENCH_ONLY=http scripts/bench-server.sh
 #   BENCH_ONLY=ws BENCH_WS_SESSIONS=2000 scripts/bench-server.sh
 #
@@ -19,17 +19,19 @@
 #   4. HTTP, cache off (`--cache-enabled false`): the same POST, every
 #      request parsed and checked by the packs in wasm, then stored;
 #   5. WebSocket: N idle live sessions over B buildings held for HOLD
-#      seconds (longer than the server's 20 s ping interval, default config),
-#      with the server's VmRSS before and after.
+#      seconds (longer than the server's 20 s ping interval plus 20 s pong
+#      timeout, default config), with the server's VmRSS before and after.
 #   Each wrk run is `wrk -t1 -cC -dD --latency` with C = 1 and 4 (one wrk
-#   thread: the machine has 2 cores and the server needs them). Before each
-#   run the load average is recorded; /metrics is scraped around each POST
-#   run for the mean store flush, pack call and server-side request time.
+#   thread: the machine has 2 cores and the server needs them). Each run
+#   waits for a quiet machine and is repeated (BENCH_RETRIES, 3) if other
+#   processes took more than 0.15 core during it; /metrics is scraped around
+#   each POST run for the mean store flush, pack call and server-side
+#   request time.
 #
 # Environment: BENCH_ONLY (http,ws), BENCH_DURATION (20s), BENCH_WARMUP (5s),
 # BENCH_CONNS ("1 4"), BENCH_WS_SESSIONS (10000), BENCH_WS_BUILDINGS (100),
 # BENCH_WS_HOLD (50), BENCH_IDLE_WAIT (180: seconds to wait for a quiet
-# machine), BENCH_KEEP (1: keep the temporary directory).
+# machine), BENCH_RETRIES (3), BENCH_KEEP (1: keep the temporary directory).
 # Only loopback addresses are used; every server is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
