@@ -53,6 +53,8 @@ pub struct Config {
     /// Tokens, keys and roles (`[auth]`, docs/auth.md).
     #[serde(default)]
     pub auth: crate::auth::AuthConfig,
+    /// Live sessions over WebSocket (`[live]`, docs/live.md).
+    pub live: crate::live::LiveConfig,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             cache: crate::cache::CacheConfig::default(),
             telemetry: crate::telemetry::TelemetryConfig::default(),
             auth: crate::auth::AuthConfig::default(),
+            live: crate::live::LiveConfig::default(),
         }
     }
 }
@@ -147,6 +150,22 @@ impl Config {
         over!(request_timeout_ms, "PLANCHECK_REQUEST_TIMEOUT_MS");
         over!(cpu_time_ms, "PLANCHECK_CPU_TIME_MS");
         over!(memory_mib, "PLANCHECK_MEMORY_MIB");
+        macro_rules! over_live {
+            ($field:ident, $name:literal) => {
+                if let Some(v) = var($name) {
+                    self.live.$field = parse($name, &v)?;
+                }
+            };
+        }
+        over_live!(client_queue, "PLANCHECK_LIVE_CLIENT_QUEUE");
+        over_live!(room_inbox, "PLANCHECK_LIVE_ROOM_INBOX");
+        over_live!(ping_interval_secs, "PLANCHECK_LIVE_PING_INTERVAL_SECS");
+        over_live!(pong_timeout_secs, "PLANCHECK_LIVE_PONG_TIMEOUT_SECS");
+        over_live!(room_linger_secs, "PLANCHECK_LIVE_ROOM_LINGER_SECS");
+        if let Some(v) = var("PLANCHECK_LIVE_MAX_MESSAGE_BYTES") {
+            self.live.max_message_bytes = Some(parse("PLANCHECK_LIVE_MAX_MESSAGE_BYTES", &v)?);
+        }
+        self.live.validate().map_err(ConfigError)?;
         self.telemetry
             .apply_env(&var)
             .map_err(|e| ConfigError(e.to_string()))?;
@@ -250,6 +269,26 @@ mod tests {
             e.0.starts_with("p.toml:3:") && e.0.contains("secret"),
             "{e}"
         );
+    }
+
+    /// The example in docs/configuration.md is every key at its default
+    /// (but the address and the CPU-dependent check bound).
+    #[test]
+    fn docs_example_is_the_defaults() {
+        let doc = include_str!("../../docs/configuration.md");
+        let start = doc
+            .find("Example, every key at its default")
+            .expect("the example heading");
+        let block = &doc[start..];
+        let block = &block[block.find("```toml\n").expect("a toml block") + 8..];
+        let block = &block[..block.find("```").expect("the block's end")];
+        let c = Config::from_toml(block, "docs/configuration.md").unwrap();
+        let want = Config {
+            listen: c.listen,
+            max_concurrent_checks: c.max_concurrent_checks,
+            ..Config::default()
+        };
+        assert_eq!(c, want);
     }
 
     #[test]

@@ -33,5 +33,5 @@ pub mod report;
 pub mod sandbox;
 pub mod server;
 pub mod service;
-pub mod telemetry;
 pub mod store;
+pub mod telemetry;

@@ -58,10 +58,15 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
             metrics.clone(),
             config.clone(),
         ));
+        let live = Arc::new(crate::live::Hub::for_service(
+            service.clone(),
+            config.live.clone(),
+        ));
         let state = AppState {
             service,
             auth: Arc::new(auth),
             metrics,
+            live: live.clone(),
         };
         writeln!(out, "plancheck: listening on http://{addr}")?;
         out.flush()?;
@@ -80,7 +85,12 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
         });
 
         axum::serve(listener, api::router(state))
-            .with_graceful_shutdown(shutdown())
+            .with_graceful_shutdown(async move {
+                shutdown().await;
+                // Live sessions are upgraded connections the server does
+                // not wait for: close them (1001) first.
+                live.shutdown(std::time::Duration::from_secs(2)).await;
+            })
             .await
             .context("the server failed")
     });

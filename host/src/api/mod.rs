@@ -51,6 +51,14 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The metrics (also reachable through the service).
     pub metrics: Arc<Metrics>,
+    /// Live sessions (WebSocket rooms, docs/live.md).
+    pub live: Arc<crate::live::Hub>,
+}
+
+impl FromRef<AppState> for Arc<crate::live::Hub> {
+    fn from_ref(s: &AppState) -> Self {
+        s.live.clone()
+    }
 }
 
 impl FromRef<AppState> for Arc<Authenticator> {
@@ -150,6 +158,10 @@ pub fn router(state: AppState) -> Router {
                 let doc = doc.clone();
                 async move { openapi::serve(&doc) }
             }),
+        )
+        .route(
+            "/v1/live/{project}/{building}",
+            axum::routing::get(ws::live),
         )
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
