@@ -50,13 +50,14 @@ import json, sys
 v = json.load(sys.stdin)
 if "id" not in v:
     print(json.dumps(v, indent=2)); sys.exit(2)
-print(f"validation {v[\"id\"]} stored ({v[\"created_at\"]}), cached={v[\"cached\"]}")
+print("validation %s stored (%s), cached=%s" % (v["id"], v["created_at"], v["cached"]))
 print("summary:", v["summary"])
 for p in v["report"]["packs"]:
     for f in p["findings"]:
         if f["outcome"] == "violation":
             c = f.get("citation") or {}
-            print(f"  {p[\"pack\"]} {f[\"rule\"]}: {f[\"message\"]}  [{c.get(\"code\",\"\")} {c.get(\"edition\",\"\")} {c.get(\"section\",\"\")}]")
+            cite = " ".join(str(c.get(k, "")) for k in ("code", "edition", "section"))
+            print("  %s %s: %s  [%s]" % (p["pack"], f["rule"], f["message"], cite))
 '
 echo
 echo "== The same model again is a cache hit:"
