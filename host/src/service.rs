@@ -213,21 +213,22 @@ impl Service {
     }
 
     /// Replaces the registry (a reload): results of packs whose digest is
-    /// gone are dropped from the cache.
-    pub fn swap_registry(&self, new: Arc<Registry>) {
+    /// gone are dropped from the cache. Returns the ids of the packs that
+    /// changed (same id, new digest) and of those removed.
+    pub fn swap_registry(&self, new: Arc<Registry>) -> (Vec<String>, Vec<String>) {
         let old = self.registry().ok();
         *self.packs.write().unwrap_or_else(|e| e.into_inner()) = Packs::Ready(new.clone());
-        if let Some(old) = old {
-            for p in old.packs() {
-                let still = new
-                    .get(&p.manifest.id)
-                    .is_some_and(|n| n.code.digest() == p.code.digest());
-                if !still {
-                    self.cache.invalidate_pack(p.code.digest());
-                }
+        let (mut changed, mut removed) = (Vec::new(), Vec::new());
+        for p in old.iter().flat_map(|o| o.packs()) {
+            match new.get(&p.manifest.id) {
+                Some(n) if n.code.digest() == p.code.digest() => continue,
+                Some(_) => changed.push(p.manifest.id.clone()),
+                None => removed.push(p.manifest.id.clone()),
             }
+            self.cache.invalidate_pack(p.code.digest());
         }
         self.metrics.set_cache_entries(self.cache.entry_count());
+        (changed, removed)
     }
 
     /// The packs a selection names (validated against the registry).

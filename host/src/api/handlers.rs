@@ -15,6 +15,14 @@ use crate::packs::{Pack, Registry};
 use crate::report;
 use crate::store::{AuditEvent, AuditOutcome};
 
+/// The packs that failed to load, as `[{path, error}]`.
+fn failures_json(reg: &Registry) -> serde_json::Value {
+    reg.failures()
+        .iter()
+        .map(|f| json!({"path": f.path.display().to_string(), "error": f.error.to_string()}))
+        .collect()
+}
+
 /// `GET /healthz`: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "`{\"status\":\"ok\"}`", content_type = "application/json")))]
@@ -31,13 +39,7 @@ pub async fn healthz() -> Response {
 pub async fn readyz(State(state): State<AppState>, uri: Uri) -> Response {
     match state.service.registry() {
         Ok(reg) => {
-            let failures: Vec<_> = reg
-                .failures()
-                .iter()
-                .map(
-                    |f| json!({"path": f.path.display().to_string(), "error": f.error.to_string()}),
-                )
-                .collect();
+            let failures = failures_json(&reg);
             let body =
                 json!({"status": "ready", "packs": reg.packs().count(), "failures": failures});
             json_response(StatusCode::OK, format!("{body}\n"))
@@ -101,7 +103,6 @@ pub async fn reload_packs(State(state): State<AppState>, caller: Caller, uri: Ur
     let service = state.service.clone();
     let res = tokio::task::spawn_blocking(move || {
         let dir = service.config().packs_dir.clone();
-        let old = service.registry().ok();
         let new = Registry::load_dir(service.sandbox(), &dir).map_err(|e| {
             format!(
                 "cannot read the packs directory {}: {e}; the installed packs stay",
@@ -109,31 +110,13 @@ pub async fn reload_packs(State(state): State<AppState>, caller: Caller, uri: Ur
             )
         })?;
         let new = Arc::new(new);
-        let (mut changed, mut removed) = (Vec::new(), Vec::new());
-        if let Some(old) = &old {
-            for p in old.packs() {
-                match new.get(&p.manifest.id) {
-                    None => removed.push(p.manifest.id.clone()),
-                    Some(n) if n.code.digest() != p.code.digest() => {
-                        changed.push(p.manifest.id.clone())
-                    }
-                    _ => {}
-                }
-            }
-        }
-        service.swap_registry(new.clone());
+        let (changed, removed) = service.swap_registry(new.clone());
         Ok::<_, String>((new, changed, removed))
     })
     .await;
     let (outcome, detail, resp) = match res {
         Ok(Ok((reg, changed, removed))) => {
-            let failures: Vec<_> = reg
-                .failures()
-                .iter()
-                .map(
-                    |f| json!({"path": f.path.display().to_string(), "error": f.error.to_string()}),
-                )
-                .collect();
+            let failures = failures_json(&reg);
             let body = json!({
                 "packs": reg.packs().map(|p| json!({"id": p.manifest.id, "version": p.manifest.version, "digest": p.code.digest()})).collect::<Vec<_>>(),
                 "changed": changed,
