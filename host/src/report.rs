@@ -5,45 +5,80 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use plancheck_model::{Finding, Model, Outcome};
+use serde::Serialize;
 use serde_json::json;
 
-use crate::check::CheckReport;
+use crate::check::{CheckReport, PackReport};
 use crate::packs::registry::LoadFailure;
 use crate::packs::Pack;
 
 /// Version of the JSON output format.
 pub const JSON_FORMAT_VERSION: &str = "1";
 
-fn summary(rep: &CheckReport) -> serde_json::Value {
-    json!({
-        "violation": rep.count(Outcome::Violation),
-        "warning": rep.count(Outcome::Warning),
-        "not-assessable": rep.count(Outcome::NotAssessable),
-        "pass": rep.count(Outcome::Pass),
-        "pack-errors": rep.packs.iter().filter(|p| p.error.is_some()).count(),
-    })
+/// The JSON form of a check result: `plancheck check --format json` and the
+/// `report` of a stored validation. Serialised straight from the report
+/// (no intermediate `serde_json::Value`: building one was most of the JSON
+/// cost of a cold check, docs/performance.md).
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    format: &'static str,
+    model: ModelJson<'a>,
+    packs: &'a [PackReport],
+    summary: SummaryJson,
 }
 
-/// The check result as JSON.
+#[derive(Serialize)]
+struct ModelJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    schema: &'a str,
+    elements: usize,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    violation: usize,
+    warning: usize,
+    #[serde(rename = "not-assessable")]
+    not_assessable: usize,
+    pass: usize,
+    #[serde(rename = "pack-errors")]
+    pack_errors: usize,
+}
+
+fn report_for<'a>(model_file: Option<&'a str>, rep: &'a CheckReport) -> ReportJson<'a> {
+    ReportJson {
+        format: JSON_FORMAT_VERSION,
+        model: ModelJson {
+            file: model_file,
+            schema: &rep.schema,
+            elements: rep.elements,
+            warnings: &rep.model_warnings,
+        },
+        packs: &rep.packs,
+        summary: SummaryJson {
+            violation: rep.count(Outcome::Violation),
+            warning: rep.count(Outcome::Warning),
+            not_assessable: rep.count(Outcome::NotAssessable),
+            pass: rep.count(Outcome::Pass),
+            pack_errors: rep.packs.iter().filter(|p| p.error.is_some()).count(),
+        },
+    }
+}
+
+/// The check result as pretty JSON, naming the model file (the CLI's output).
 pub fn check_json(model_file: &str, rep: &CheckReport) -> String {
-    let mut s = serde_json::to_string_pretty(&check_value(model_file, rep)).expect("serialisable");
+    let mut s =
+        serde_json::to_string_pretty(&report_for(Some(model_file), rep)).expect("serialisable");
     s.push('\n');
     s
 }
 
-/// The check result as a JSON value (the `report` of a validation).
-pub fn check_value(model_file: &str, rep: &CheckReport) -> serde_json::Value {
-    json!({
-        "format": JSON_FORMAT_VERSION,
-        "model": {
-            "file": model_file,
-            "schema": rep.schema,
-            "elements": rep.elements,
-            "warnings": rep.model_warnings,
-        },
-        "packs": rep.packs,
-        "summary": summary(rep),
-    })
+/// The check result as compact JSON without a file name: the `report` of a
+/// validation, stored and cached as these bytes.
+pub fn report_json(rep: &CheckReport) -> String {
+    serde_json::to_string(&report_for(None, rep)).expect("serialisable")
 }
 
 fn severity(o: Outcome) -> u8 {

@@ -405,11 +405,7 @@ impl Service {
                 }
             };
             let rep = check::run_streaming(&sandbox, &packs, model, &rules, &params, &cb);
-            let mut value = report::check_value("", &rep);
-            if let Some(m) = value.get_mut("model").and_then(|m| m.as_object_mut()) {
-                m.remove("file");
-            }
-            let json: Arc<str> = serde_json::to_string(&value).expect("serialisable").into();
+            let json: Arc<str> = report::report_json(&rep).into();
             Ok(Arc::new(CachedResult {
                 pack_digests: packs.iter().map(|p| p.code.digest().to_string()).collect(),
                 report: Arc::new(rep),

@@ -663,6 +663,13 @@ mod tests {
             assert_eq!(c, 4408);
             assert_eq!(r, "keepalive timeout: no pong within 1 s of a ping");
             assert_eq!(before.len(), 1);
+            // the closed session left its room while `alive` stays: its task
+            // ends asynchronously, so wait for it (up to 10 s on a busy machine)
+            let t0 = std::time::Instant::now();
+            while hub.sessions() != 1 && t0.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert_eq!(hub.sessions(), 1);
             alive.send(M::text(r#"{"type":"ping"}"#)).unwrap();
             if let MaybeTlsStream::Plain(s) = alive.get_mut() {
                 s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -670,8 +677,6 @@ mod tests {
             assert_eq!(event(&mut alive)["type"], "pong");
         })
         .await;
-        // the closed session left its room
-        assert_eq!(hub.sessions(), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 //! and their targets found through the id index, so the work is linear in
 //! the file size. See docs/ifc-input.md.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
 use ifc_lite_core::parser::header::{

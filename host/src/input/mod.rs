@@ -19,6 +19,7 @@
 //! # Ok::<(), plancheck::input::InputError>(())
 //! ```
 
+mod decode;
 mod error;
 mod ifc;
 mod json;

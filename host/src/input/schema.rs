@@ -3,7 +3,7 @@
 //! `IfcDoor.OverallWidth` is an `IfcPositiveLengthMeasure`) are not in that
 //! registry, so the few that need a unit live in [`ATTRIBUTE_TYPES`] here.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use ifc_lite_core::{measure_unit, AttrKind, IfcType, MeasureUnit, SchemaVersion};

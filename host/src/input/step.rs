@@ -3,8 +3,8 @@
 //! messages, and decoding of single records with ifc-lite-core's
 //! [`parse_entity`].
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 use ifc_lite_core::parser::{parse_ref, StepRecord};
 use ifc_lite_core::{parse_entity, AttributeValue, EntityScanner, SchemaVersion, StepListItems};
@@ -169,7 +169,11 @@ impl<'a> Step<'a> {
     /// Decodes record `i` into its attribute values.
     pub fn decode(&self, i: usize) -> Result<Vec<AttributeValue>, String> {
         let r = self.records[i];
-        let (_, _, tokens) = parse_entity(&self.bytes[r.start..r.end])
+        let record = &self.bytes[r.start..r.end];
+        if let Some(attrs) = super::decode::attributes(record) {
+            return Ok(attrs);
+        }
+        let (_, _, tokens) = parse_entity(record)
             .map_err(|e| format!("cannot be parsed ({})", short(&e.to_string())))?;
         Ok(tokens.iter().map(AttributeValue::from_token).collect())
     }

@@ -6,7 +6,7 @@
 //! ifc-lite-core's. The walk over the unit entities is written here: see
 //! docs/ifc-input.md for why.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use ifc_lite_core::project_units::symbols::si_unit_name;
 use ifc_lite_core::units::get_conversion_based_unit_factor;
@@ -377,12 +377,13 @@ pub(crate) fn project_units(
         ));
         return units;
     };
-    let at = step.at_record(p);
+    // message prefixes are made only for a message: they need line numbers
+    let at = || step.at_record(p);
     let class = step.class(p);
     let attrs = match step.decode(p) {
         Ok(a) => a,
         Err(e) => {
-            warn(format!("{at}{e}; assuming SI units"));
+            warn(format!("{}{e}; assuming SI units", at()));
             return units;
         }
     };
@@ -392,21 +393,24 @@ pub(crate) fn project_units(
         .and_then(|a| a.as_entity_ref());
     let Some(assignment) = assignment else {
         warn(format!(
-            "{at}the project declares no units: assuming SI units (metre ...)"
+            "{}the project declares no units: assuming SI units (metre ...)",
+            at()
         ));
         return units;
     };
     let Some(ai) = step.lookup(assignment) else {
         warn(format!(
-            "{at}UnitsInContext refers to #{assignment}, which does not exist: assuming SI units"
+            "{}UnitsInContext refers to #{assignment}, which does not exist: assuming SI units",
+            at()
         ));
         return units;
     };
-    let a_at = step.at_record(ai);
+    let a_at = || step.at_record(ai);
     let a_class = step.class(ai);
     if a_class.upper != "IFCUNITASSIGNMENT" {
         warn(format!(
-            "{a_at}is not an IfcUnitAssignment: assuming SI units"
+            "{}is not an IfcUnitAssignment: assuming SI units",
+            a_at()
         ));
         return units;
     }
@@ -418,31 +422,32 @@ pub(crate) fn project_units(
             .map(|l| l.iter().filter_map(|x| x.as_entity_ref()).collect())
             .unwrap_or_default(),
         Err(e) => {
-            warn(format!("{a_at}{e}; assuming SI units"));
+            warn(format!("{}{e}; assuming SI units", a_at()));
             return units;
         }
     };
     let mut resolver = UnitResolver::new(step);
     for id in list {
-        let u_at = match step.lookup(id) {
+        let u_rec = match step.lookup(id) {
             Some(ui) => {
                 if step.class(ui).upper == "IFCMONETARYUNIT" {
                     continue; // currencies are not converted
                 }
-                step.at_record(ui)
+                ui
             }
             None => {
-                warn(format!("{a_at}unit #{id} does not exist"));
+                warn(format!("{}unit #{id} does not exist", a_at()));
                 continue;
             }
         };
+        let u_at = || step.at_record(u_rec);
         let r = resolver.resolve(id);
         if let Some(n) = r.note {
-            warn(format!("{u_at}{n}"));
+            warn(format!("{}{n}", u_at()));
         }
         let Some(t) = r.unit_type else {
             if let Err(e) = r.scale {
-                warn(format!("{u_at}unit ignored: {e}"));
+                warn(format!("{}unit ignored: {e}", u_at()));
             }
             continue;
         };
@@ -451,7 +456,8 @@ pub(crate) fn project_units(
         }
         if units.by_type.contains_key(&t) {
             warn(format!(
-                "{u_at}a second {t} is declared; the first one is used"
+                "{}a second {t} is declared; the first one is used",
+                u_at()
             ));
             continue;
         }
@@ -461,14 +467,18 @@ pub(crate) fn project_units(
             }
             Err(e) => {
                 warn(format!(
-                    "{u_at}{t} cannot be converted to SI ({e}): values in this unit are left out"
+                    "{}{t} cannot be converted to SI ({e}): values in this unit are left out",
+                    u_at()
                 ));
                 units.by_type.insert(t, None);
             }
         }
     }
     if !units.declares("LENGTHUNIT") {
-        warn(format!("{a_at}no LENGTHUNIT is declared: assuming metres"));
+        warn(format!(
+            "{}no LENGTHUNIT is declared: assuming metres",
+            a_at()
+        ));
     }
     units
 }
