@@ -845,3 +845,107 @@ fn a_watched_directory_deploys_renamed_artifacts_and_ignores_partial_files() {
     wait_active("1.1.0");
     assert_eq!(check(&s, "swap-test", &client).0, "1.1.0");
 }
+
+#[test]
+fn pack_cli_verifies_and_inspects_artifacts() {
+    let keys = Keys::new();
+    let art = keys.sign(&swap_wasm("1.0.0", "good"), "cli");
+    let path = keys.dir.path().join("cli.pcpack");
+    let data = keys.dir.path().join("data");
+    let cfg = keys.config("");
+    let (p, d, c) = (
+        path.to_str().unwrap(),
+        data.to_str().unwrap(),
+        cfg.to_str().unwrap(),
+    );
+    let out = cli(&["pack", "verify", p, "--config", c, "--data-dir", d]);
+    assert!(
+        out.starts_with("ok: swap-test@1.0.0 (jurisdiction ZZ)"),
+        "{out}"
+    );
+    assert!(out.contains("a trusted publisher"), "{out}");
+
+    let v: Value = serde_json::from_str(&cli(&[
+        "pack",
+        "inspect",
+        p,
+        "--format",
+        "json",
+        "--data-dir",
+        d,
+    ]))
+    .unwrap();
+    assert_eq!(v["manifest"]["id"], "swap-test", "{v}");
+    assert_eq!(v["contract"], "0.1.0", "{v}");
+    assert_eq!(v["publisher"], PUBLISHER, "{v}");
+    assert_eq!(v["signature"], "valid", "{v}");
+    assert_eq!(v["signer"], artifact::fingerprint(&keys.public), "{v}");
+    assert_eq!(
+        v["digest"],
+        plancheck::packs::compile_cache::digest(&swap_wasm("1.0.0", "good")),
+        "{v}"
+    );
+    let imports: Vec<&str> = v["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert!(
+        imports.contains(&"plancheck:plugin/model@0.1.0"),
+        "{imports:?}"
+    );
+    let table = cli(&["pack", "inspect", p, "--data-dir", d]);
+    assert!(table.contains("swap-test@1.0.0"), "{table}");
+    assert!(table.contains("plancheck:plugin@0.1.0"), "{table}");
+
+    // Tampered: exit 2 with the reason; another key: wrong publisher.
+    let mut bad = art.clone();
+    let n = bad.len();
+    bad[n - 7] ^= 1;
+    let bad_path = keys.dir.path().join("bad.pcpack");
+    std::fs::write(&bad_path, &bad).unwrap();
+    let o = Command::new(server_bin!())
+        .args([
+            "pack",
+            "verify",
+            bad_path.to_str().unwrap(),
+            "--config",
+            c,
+            "--data-dir",
+            d,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("refused (tampered): bad.pcpack: tampered"),
+        "{text}"
+    );
+    let other = sign_with(
+        &swap_wasm("1.0.0", "good"),
+        declared("1.0.0"),
+        PUBLISHER,
+        &artifact::generate_key().unwrap().0,
+    );
+    std::fs::write(&bad_path, &other).unwrap();
+    let o = Command::new(server_bin!())
+        .args([
+            "pack",
+            "verify",
+            bad_path.to_str().unwrap(),
+            "--config",
+            c,
+            "--data-dir",
+            d,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("refused (wrong_publisher)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

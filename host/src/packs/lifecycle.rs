@@ -499,6 +499,9 @@ impl Lifecycle {
         let sandbox = self.service.sandbox().clone();
         // Verification first: a signed artifact names its jurisdiction,
         // so an unauthorised publisher is refused before compilation.
+        // Its code is named `id@version` in messages (the upload name of
+        // an unsigned development upload).
+        let mut code_name = name.to_string();
         if super::artifact::is_artifact(bytes) {
             let a = super::artifact::Artifact::parse(name, bytes)
                 .and_then(|a| a.verify(name).map(|_| a))
@@ -516,6 +519,10 @@ impl Lifecycle {
                 };
                 return Err(self.refuse(actor, name, LifecycleError::Refused(r)));
             }
+            code_name = format!(
+                "{}@{}",
+                a.statement.manifest.id, a.statement.manifest.version
+            );
             let j = &a.statement.manifest.jurisdiction;
             if !may_publish(j) {
                 let e = LifecycleError::Forbidden {
@@ -525,7 +532,7 @@ impl Lifecycle {
             }
         }
         let path = PathBuf::from(format!("upload:{name}"));
-        let p = prepare(&sandbox, &self.trust, name, &path, bytes, true)
+        let p = prepare(&sandbox, &self.trust, &code_name, &path, bytes, true)
             .map_err(|r| self.refuse(actor, name, LifecycleError::Refused(r)))?;
         let m = p.pack.manifest.clone();
         if p.provenance.is_none() && !may_publish(&m.jurisdiction) {
