@@ -11,7 +11,8 @@ Measures, against the real release server:
   2. upload-to-active, precompiled: the same on a fresh server whose
      compile cache already holds the component (a restart, or a second
      server of a fleet);
-  3. activation alone: 200 swaps of us-ibc-2021 on one server between the
+  3. baseline: 20 reloads of the packs directory (the issue-3 swap);
+     activation alone: 200 swaps of us-ibc-2021 on one server between the
      packs directory's component and the published one (the same release
      with an extra custom section, so another digest): `activate` of the
      published version, then `deactivate` back, alternately; client wall
@@ -176,6 +177,15 @@ def main():
     rss_published = rss_kib(p.pid)
 
     # 3. activation alone, quiet server.
+    # Baseline in the same session: the issue-3 swap, a reload of the packs
+    # directory (three packs, compiled code from the cache).
+    base = []
+    for _ in range(20):
+        t = time.perf_counter()
+        st, body = req(host, port, "POST", "/v1/packs/reload", b"", admin)
+        base.append((time.perf_counter() - t) * 1000)
+        assert st == 200, body
+    print(f"baseline: POST /v1/packs/reload (3 packs from the compile cache): client wall {fmt(base)}")
     res = [swap(i) for i in range(200)]
     act = [r for r in res if r[2]]
     print(f"activation alone (quiet server): client wall {fmt([r[0] for r in act])}")
