@@ -949,3 +949,83 @@ fn pack_cli_verifies_and_inspects_artifacts() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// `[packs] keep_versions` prunes the oldest published versions (never the
+/// active one or the one before it); a stored version that no longer
+/// verifies after a restart (its publisher removed from `[trust]`) is not
+/// served, is listed as a refusal, and does not stop the server.
+#[test]
+fn old_versions_are_pruned_and_untrusted_ones_are_not_restored() {
+    let keys = Keys::new();
+    let data = plancheck_e2e::server::fresh_data_dir();
+    {
+        let s = start(&keys, data.path(), "[packs]\nkeep_versions = 2\n");
+        let admin = s.token("admin", "root");
+        for (v, activate) in [
+            ("1.0.0", true),
+            ("1.1.0", true),
+            ("1.2.0", false),
+            ("1.3.0", false),
+        ] {
+            let r = publish(&s, &keys.sign(&swap_wasm(v, "good"), v), activate, &admin);
+            assert_eq!(r.status, 201, "{}", r.body);
+        }
+        let v = s.get("/v1/packs/swap-test/versions", Some(&admin)).ok();
+        let kept: Vec<&str> = v["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["version"].as_str().unwrap())
+            .collect();
+        // 1.1.0 active and 1.0.0 before it are kept; 1.2.0 was the oldest
+        // of the rest when 1.3.0 came.
+        assert_eq!(kept, ["1.0.0", "1.1.0", "1.3.0"], "{v}");
+        let audit = s.get("/v1/audit?limit=500", Some(&admin)).ok();
+        assert!(
+            audit["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "pack.prune" && e["target"] == "swap-test@1.2.0"),
+            "{audit}"
+        );
+        let mut s = s;
+        s.terminate();
+    }
+    // Restart trusting nobody (but refusing unsigned): the stored versions
+    // do not verify any more; the server starts and serves its packs
+    // directory.
+    let cfg = keys.dir.path().join("strict.toml");
+    std::fs::write(&cfg, "[trust]\nallow_unsigned = true\n[[trust.publishers]]\nid = \"other\"\njurisdictions = [\"ZZ\"]\nkeys = [\"HPALikrqa7e3E7FVgZTYuKvV0hbzOwYZb2AFVatXE3M=\"]\n").unwrap();
+    let s = Server::start_with(
+        server_bin!(),
+        Options {
+            data_dir: Some(data.path().to_path_buf()),
+            args: vec!["--config".into(), cfg.display().to_string()],
+            ..Options::default()
+        },
+    )
+    .ready();
+    let client = s.token("client", "acme");
+    let st = s.get("/v1/packs/status", Some(&client)).ok();
+    let refusals = st["refusals"].as_array().unwrap();
+    assert_eq!(refusals.len(), 3, "{st}");
+    assert!(
+        refusals
+            .iter()
+            .all(|r| r["by"] == "restore" && r["reason"] == "unknown_publisher"),
+        "{st}"
+    );
+    s.get("/v1/packs/swap-test/versions", Some(&client))
+        .problem(404, "unknown-pack");
+    // The packs directory still serves.
+    let v = s
+        .post(
+            "/v1/checks?pack=us-ibc-2021",
+            "application/json",
+            &doors_json(1),
+            Some(&client),
+        )
+        .ok();
+    assert_eq!(v["packs"][0]["id"], "us-ibc-2021", "{v}");
+}

@@ -45,8 +45,8 @@ use crate::store::{
 #[serde(deny_unknown_fields, default)]
 pub struct PacksConfig {
     /// Published versions kept per pack (loaded, pinnable, rollback
-    /// targets); older ones are pruned, never the active one or the one
-    /// before it.
+    /// targets); older ones are pruned, never the active one, the one
+    /// before it or the newest.
     pub keep_versions: usize,
     /// A directory whose artifacts are published and activated when they
     /// appear or change ([`super::watch`]); unset: none.
@@ -622,7 +622,7 @@ impl Lifecycle {
             timings.insert("activate", a.took_ms);
             active = true;
         }
-        self.prune(actor, &m.id);
+        self.prune(actor, &m.id, &m.version);
         timings.insert("total", ms(started.elapsed()));
         tracing::info!(pack = %target, %digest, active, "pack published");
         Ok(Published {
@@ -639,10 +639,11 @@ impl Lifecycle {
     }
 
     /// Drops the oldest published versions of `id` beyond `keep_versions`,
-    /// never the active one or the one before it.
-    fn prune(&self, actor: &Actor, id: &str) {
+    /// never the active one, the one before it, or `newest` (the one just
+    /// published).
+    fn prune(&self, actor: &Actor, id: &str, newest: &str) {
         let mut inner = self.lock();
-        let keep: Vec<String> = inner
+        let mut keep: Vec<String> = inner
             .active
             .get(id)
             .map(|a| [Some(a.version.clone()), a.previous.clone()])
@@ -650,6 +651,7 @@ impl Lifecycle {
             .flatten()
             .flatten()
             .collect();
+        keep.push(newest.to_string());
         let Some(vs) = inner.versions.get(id) else {
             return;
         };
