@@ -306,6 +306,19 @@ fn bad_artifacts_are_refused_and_the_active_version_keeps_serving() {
             "manifest mismatch",
         ),
         (
+            "another kind of artifact",
+            artifact::sign_kind(
+                "integration",
+                &good11,
+                declared("1.1.0"),
+                PUBLISHER,
+                &artifact::secret_key(&secret).unwrap(),
+                "2026-12-03T00:00:00Z".into(),
+            ),
+            "unsupported_kind",
+            "this host serves `rule-pack` artifacts",
+        ),
+        (
             "a failing smoke test",
             keys.sign(&swap_wasm("2.0.0", "smok"), "smoke"),
             "smoke_test",

@@ -284,7 +284,7 @@ pub fn generate_key() -> Result<(String, String), String> {
     Ok((B64.encode(seed), B64.encode(key.verifying_key().as_bytes())))
 }
 
-/// Builds a signed artifact of `component` declaring `manifest`.
+/// Builds a signed `rule-pack` artifact of `component` declaring `manifest`.
 pub fn sign(
     component: &[u8],
     manifest: DeclaredManifest,
@@ -292,8 +292,21 @@ pub fn sign(
     key: &SigningKey,
     signed_at: String,
 ) -> Vec<u8> {
+    sign_kind("rule-pack", component, manifest, publisher, key, signed_at)
+}
+
+/// As [`sign`], for an artifact of another `kind` (report templates and
+/// integrations, later; tests).
+pub fn sign_kind(
+    kind: &str,
+    component: &[u8],
+    manifest: DeclaredManifest,
+    publisher: &str,
+    key: &SigningKey,
+    signed_at: String,
+) -> Vec<u8> {
     let statement = Statement {
-        kind: "rule-pack".into(),
+        kind: kind.into(),
         publisher: publisher.into(),
         public_key: B64.encode(key.verifying_key().as_bytes()),
         component: ComponentRef {

@@ -27,7 +27,8 @@ pub struct Refusal {
     /// `unsigned`, `malformed`, `bad_signature`, `tampered`,
     /// `unknown_publisher`, `wrong_publisher`, `invalid_component`,
     /// `contract_version`, `missing_import`, `not_a_rule_pack`,
-    /// `invalid_manifest`, `manifest_mismatch`, `smoke_test`, `io`.
+    /// `invalid_manifest`, `manifest_mismatch`, `smoke_test`,
+    /// `unsupported_kind`, `io`.
     pub reason: &'static str,
     /// Which step refused: `verify`, `compile` or `smoke_test`.
     pub stage: &'static str,
@@ -101,6 +102,16 @@ pub fn prepare(
         trust
             .check(name, &a)
             .map_err(|e| Refusal::new(e.label(), "verify", e.to_string()))?;
+        if a.statement.kind != "rule-pack" {
+            return Err(Refusal::new(
+                "unsupported_kind",
+                "verify",
+                format!(
+                    "{name}: the artifact is a `{}`; this host serves `rule-pack` artifacts",
+                    a.statement.kind
+                ),
+            ));
+        }
         let signer = a.signer();
         let start = bytes.len() - a.component.len();
         (
