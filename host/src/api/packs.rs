@@ -155,6 +155,11 @@ async fn run_publish(
                     .parse()
                     .map_err(|_| bad_query(format!("activate=`{v}`: expected true or false")))?
             }
+            _ if v.is_empty() || v.len() > 200 || v.chars().any(char::is_control) => {
+                return Err(bad_query(
+                    "name must be 1 to 200 characters without control characters",
+                ))
+            }
             _ => name = v,
         }
     }

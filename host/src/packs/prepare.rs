@@ -122,6 +122,10 @@ pub fn prepare(
             }),
         )
     } else if trust.allows_unsigned() {
+        tracing::warn!(
+            pack = name,
+            "loading an UNSIGNED pack (unsigned packs are accepted by [trust])"
+        );
         (bytes, None)
     } else {
         let e = artifact::ArtifactError::Unsigned(name.into());
