@@ -72,6 +72,7 @@ run: plancheck serve is listening on $base
   check:     curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/x-step' --data-binary @model.ifc '$base/v1/checks?jurisdiction=US'
   history:   curl -H "Authorization: Bearer \$TOKEN" $base/v1/projects/default/validations
   live:      ws://$listen/v1/live/PROJECT/BUILDING?access_token=\$TOKEN   (docs/live.md)
+  packs:     curl -H "Authorization: Bearer \$TOKEN" $base/v1/packs/status   (sign, publish, activate, roll back: docs/publishing.md)
   metrics:   curl $base/metrics      OpenAPI: curl $base/openapi.json
 EOF
 if $once; then

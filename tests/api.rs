@@ -830,7 +830,8 @@ fn the_openapi_document_matches_the_routes() {
             documented.push(format!("{} {path}", method.to_uppercase()));
             let concrete = path
                 .replace("{id}", "0190f5a2-0000-7000-8000-000000000000")
-                .replace("{project}", "openapi-probe");
+                .replace("{project}", "openapi-probe")
+                .replace("{version}", "0.0.0");
             let r = s.request(&method.to_uppercase(), &concrete, Some(&admin));
             // Every documented operation reaches a handler: never the
             // router's fallbacks.
@@ -867,10 +868,16 @@ fn the_openapi_document_matches_the_routes() {
             "GET /readyz",
             "GET /v1/audit",
             "GET /v1/packs",
+            "GET /v1/packs/status",
+            "GET /v1/packs/{id}/versions",
             "GET /v1/projects/{project}/validations",
             "GET /v1/validations/{id}",
             "POST /v1/checks",
+            "POST /v1/packs/artifacts",
             "POST /v1/packs/reload",
+            "POST /v1/packs/{id}/deactivate",
+            "POST /v1/packs/{id}/rollback",
+            "POST /v1/packs/{id}/versions/{version}/activate",
         ]
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

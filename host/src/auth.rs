@@ -148,8 +148,10 @@ impl Permission {
     pub fn description(self) -> &'static str {
         match self {
             Permission::ReadPacks => "list installed packs and their rules",
-            Permission::ManagePacks => "install, remove and reload any pack or plugin",
-            Permission::PublishPacks => "publish a pack",
+            Permission::ManagePacks => {
+                "activate, roll back, deactivate and reload any pack or plugin"
+            }
+            Permission::PublishPacks => "upload a signed pack version (docs/publishing.md)",
             Permission::CreateValidations => "submit models for checking",
             Permission::ReadOwnValidations => "read validations the caller submitted (same `sub`)",
             Permission::ReadAllValidations => "read every caller's validations",

@@ -18,6 +18,8 @@ use crate::packs::{Pack, Registry};
 use crate::report;
 use crate::sandbox::{Sandbox, SandboxConfig};
 
+pub mod pack;
+
 /// Checks building models against building codes.
 #[derive(Debug, Parser)]
 #[command(name = "plancheck", version, about)]
@@ -216,6 +218,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Mint a bearer token for `plancheck serve` (docs/auth.md); prints it.
     Token(TokenArgs),
+    /// Keys, signed artifacts: keygen, sign, verify, inspect (docs/publishing.md).
+    Pack {
+        /// What to do.
+        #[command(subcommand)]
+        command: pack::PackCommand,
+    },
     /// List installed packs and their manifests.
     Packs {
         /// Output format.
@@ -257,6 +265,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
             write_out(out, &format!("{token}\n"))?;
             Ok(0)
         }
+        Command::Pack { command } => pack::run(command, out),
         Command::Serve(args) => {
             let cfg = args.config().map_err(|e| CliError(e.to_string()))?;
             crate::server::serve(cfg, out).map_err(|e| CliError(format!("{e:#}")))?;
@@ -305,7 +314,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
     }
 }
 
-fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| CliError(format!("cannot write output: {e}")))

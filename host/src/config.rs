@@ -55,6 +55,11 @@ pub struct Config {
     pub auth: crate::auth::AuthConfig,
     /// Live sessions over WebSocket (`[live]`, docs/live.md).
     pub live: crate::live::LiveConfig,
+    /// Published pack versions and the watched directory (`[packs]`,
+    /// docs/publishing.md).
+    pub packs: crate::packs::lifecycle::PacksConfig,
+    /// Trust roots for signed packs (`[trust]`, docs/publishing.md).
+    pub trust: crate::packs::trust::TrustConfig,
 }
 
 impl Default for Config {
@@ -74,6 +79,8 @@ impl Default for Config {
             telemetry: crate::telemetry::TelemetryConfig::default(),
             auth: crate::auth::AuthConfig::default(),
             live: crate::live::LiveConfig::default(),
+            packs: crate::packs::lifecycle::PacksConfig::default(),
+            trust: crate::packs::trust::TrustConfig::default(),
         }
     }
 }
@@ -198,6 +205,21 @@ impl Config {
         over_auth!(path public_key_file, "PLANCHECK_AUTH_PUBLIC_KEY_FILE");
         over_auth!(path private_key_file, "PLANCHECK_AUTH_PRIVATE_KEY_FILE");
         over_auth!(token_ttl_secs, "PLANCHECK_AUTH_TOKEN_TTL_SECS");
+        if let Some(v) = var("PLANCHECK_PACKS_KEEP_VERSIONS") {
+            self.packs.keep_versions = parse("PLANCHECK_PACKS_KEEP_VERSIONS", &v)?;
+        }
+        if let Some(v) = var("PLANCHECK_PACKS_WATCH_DIR") {
+            self.packs.watch_dir = Some(v.trim()).filter(|v| !v.is_empty()).map(PathBuf::from);
+        }
+        if let Some(v) = var("PLANCHECK_PACKS_WATCH_INTERVAL_MS") {
+            self.packs.watch_interval_ms = parse("PLANCHECK_PACKS_WATCH_INTERVAL_MS", &v)?;
+        }
+        if let Some(v) = var("PLANCHECK_TRUST_ALLOW_UNSIGNED") {
+            self.trust.allow_unsigned = match v.trim() {
+                "" => None,
+                t => Some(parse("PLANCHECK_TRUST_ALLOW_UNSIGNED", t)?),
+            };
+        }
         Ok(())
     }
 
@@ -289,6 +311,31 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(c, want);
+    }
+
+    #[test]
+    fn packs_and_trust_sections() {
+        let c = Config::from_toml(
+            "[packs]\nkeep_versions = 2\nwatch_dir = \"/srv/drop\"\n\n[trust]\nallow_unsigned = false\n\n[[trust.publishers]]\nid = \"icc\"\njurisdictions = [\"US\"]\nkeys = [\"AAAA\"]\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.packs.keep_versions, 2);
+        assert_eq!(c.packs.watch_dir, Some(PathBuf::from("/srv/drop")));
+        assert_eq!(c.trust.allow_unsigned, Some(false));
+        assert_eq!(c.trust.publishers[0].jurisdictions, ["US"]);
+        let mut c = c;
+        c.apply_env(|k| match k {
+            "PLANCHECK_TRUST_ALLOW_UNSIGNED" => Some("".into()),
+            "PLANCHECK_PACKS_WATCH_DIR" => Some("".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.trust.allow_unsigned, None);
+        assert_eq!(c.packs.watch_dir, None);
+        let e = Config::from_toml("[[trust.publishers]]\nid = \"x\"\nkey = \"k\"\n", "p.toml")
+            .unwrap_err();
+        assert!(e.0.starts_with("p.toml:"), "{e}");
     }
 
     #[test]

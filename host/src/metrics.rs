@@ -87,6 +87,16 @@ struct DirectionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    action: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VersionLabels {
     version: String,
 }
@@ -112,6 +122,9 @@ pub struct Metrics {
     ws_slow_consumer_disconnects: Counter,
     checks_in_flight: Gauge,
     checks_queued: Gauge,
+    pack_publishes: Counter,
+    pack_refusals: Family<ReasonLabels, Counter>,
+    pack_activation_duration: HistogramFamily<ActionLabels>,
 }
 
 impl fmt::Debug for Metrics {
@@ -246,6 +259,27 @@ impl Metrics {
             checks_queued.clone(),
         );
 
+        let pack_publishes = Counter::default();
+        r.register(
+            "pack_publishes",
+            "Pack versions published (verified, compiled, smoke-tested, stored)",
+            pack_publishes.clone(),
+        );
+        let pack_refusals = Family::<ReasonLabels, Counter>::default();
+        r.register(
+            "pack_refusals",
+            "Pack artifacts refused, by reason (unsigned, tampered, wrong_publisher, smoke_test, ...)",
+            pack_refusals.clone(),
+        );
+        let pack_activation_duration =
+            HistogramFamily::<ActionLabels>::new_with_constructor(duration_histogram);
+        r.register_with_unit(
+            "pack_activation_duration",
+            "Time from an activation, rollback or deactivation call to the swap, store flush included",
+            Unit::Seconds,
+            pack_activation_duration.clone(),
+        );
+
         let build_info = Family::<VersionLabels, Gauge>::default();
         build_info
             .get_or_create(&VersionLabels {
@@ -277,7 +311,34 @@ impl Metrics {
             ws_slow_consumer_disconnects,
             checks_in_flight,
             checks_queued,
+            pack_publishes,
+            pack_refusals,
+            pack_activation_duration,
         }
+    }
+
+    /// A pack version was published.
+    pub fn pack_published(&self) {
+        self.pack_publishes.inc();
+    }
+
+    /// A pack artifact was refused; `reason` is the refusal's stable word.
+    pub fn pack_refused(&self, reason: &str) {
+        self.pack_refusals
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// An activation (`pack.activate`, `pack.rollback`, `pack.deactivate`)
+    /// took `secs` from the call to the swap.
+    pub fn pack_activation(&self, action: &str, secs: f64) {
+        self.pack_activation_duration
+            .get_or_create(&ActionLabels {
+                action: action.to_string(),
+            })
+            .observe(secs);
     }
 
     /// One answered HTTP request: `route` is the route template
@@ -466,6 +527,9 @@ mod tests {
         std::mem::forget(m.check_in_flight());
         std::mem::forget(m.check_queued());
         std::mem::forget(m.check_queued());
+        m.pack_published();
+        m.pack_refused("tampered");
+        m.pack_activation("pack.activate", 0.002);
         m
     }
 
@@ -508,6 +572,9 @@ mod tests {
             "plancheck_ws_slow_consumer_disconnects_total 1",
             "plancheck_checks_in_flight 1",
             "plancheck_checks_queued 2",
+            "plancheck_pack_publishes_total 1",
+            r#"plancheck_pack_refusals_total{reason="tampered"} 1"#,
+            r#"plancheck_pack_activation_duration_seconds_count{action="pack.activate"} 1"#,
             &format!(
                 r#"plancheck_build_info{{version="{}"}} 1"#,
                 env!("CARGO_PKG_VERSION")

@@ -480,6 +480,33 @@ impl Sandbox {
         })
     }
 
+    /// A component's imports and exports by name, without the contract
+    /// checks (for `plancheck pack inspect`).
+    pub fn interface(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(Vec<String>, Vec<String>), PluginError> {
+        let digest = crate::packs::compile_cache::digest(bytes);
+        let component =
+            crate::packs::compile_cache::compile(self, bytes, &digest).map_err(|e| {
+                PluginError::Invalid {
+                    plugin: name.into(),
+                    detail: format!("{e:#}"),
+                }
+            })?;
+        let ty = component.component_type();
+        let imports = ty
+            .imports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let exports = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        Ok((imports, exports))
+    }
+
     /// Checks imports and exports against what this host provides.
     fn check_contract(&self, name: &str, component: &Component) -> Result<(), PluginError> {
         let ty = component.component_type();

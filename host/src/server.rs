@@ -12,7 +12,7 @@ use crate::api::{self, AppState, Packs};
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::packs::Registry;
+use crate::packs::lifecycle::Lifecycle;
 use crate::sandbox::Sandbox;
 use crate::service::Service;
 use crate::store::Store;
@@ -34,6 +34,12 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot set up authentication: {e}"))?;
     if let Some(notice) = auth.dev_key_notice() {
         writeln!(out, "{notice}")?;
+    }
+    let trust = crate::packs::trust::Trust::new(config.trust.clone())
+        .map_err(|e| anyhow::anyhow!("invalid [trust] configuration: {e}"))?;
+    if let Some(notice) = trust.notice() {
+        writeln!(out, "{notice}")?;
+        tracing::warn!("{notice}");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -62,26 +68,35 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
             service.clone(),
             config.live.clone(),
         ));
+        let lifecycle = Arc::new(Lifecycle::new(service.clone(), trust));
+        {
+            let live = live.clone();
+            lifecycle.subscribe(move |ev| live.pack_swapped(ev));
+        }
         let state = AppState {
             service,
             auth: Arc::new(auth),
             metrics,
             live: live.clone(),
+            lifecycle: lifecycle.clone(),
         };
         writeln!(out, "plancheck: listening on http://{addr}")?;
         out.flush()?;
         tracing::info!(%addr, packs_dir = %config.packs_dir.display(), data_dir = %config.data_dir.display(), "listening");
 
-        let dir = config.packs_dir.clone();
+        // Packs directory, then published versions restored from the
+        // store (compiled code from the cache), then the watched directory.
+        let watch = config.packs.watch_dir.clone().map(|d| {
+            (
+                d,
+                std::time::Duration::from_millis(config.packs.watch_interval_ms.max(50)),
+            )
+        });
         tokio::task::spawn_blocking(move || {
-            let loaded = match Registry::load_dir(&sandbox, &dir) {
-                Ok(r) => Packs::Ready(Arc::new(r)),
-                Err(e) => Packs::Failed(format!(
-                    "cannot read the packs directory {}: {e}",
-                    dir.display()
-                )),
-            };
-            *packs.write().unwrap_or_else(|e| e.into_inner()) = loaded;
+            lifecycle.start();
+            if let Some((dir, every)) = watch {
+                crate::packs::watch::spawn(lifecycle, dir, every);
+            }
         });
 
         axum::serve(listener, api::router(state))

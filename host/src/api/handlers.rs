@@ -19,7 +19,7 @@ use crate::store::{AuditEvent, AuditOutcome};
 fn failures_json(reg: &Registry) -> serde_json::Value {
     reg.failures()
         .iter()
-        .map(|f| json!({"path": f.path.display().to_string(), "error": f.error.to_string()}))
+        .map(|f| json!({"path": f.path.display().to_string(), "reason": f.error.reason, "error": f.error.to_string()}))
         .collect()
 }
 
@@ -100,20 +100,8 @@ pub async fn reload_packs(State(state): State<AppState>, caller: Caller, uri: Ur
     if let Err(p) = super::auth::require(&caller, Permission::ManagePacks) {
         return p.at(uri.path()).into_response();
     }
-    let service = state.service.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        let dir = service.config().packs_dir.clone();
-        let new = Registry::load_dir(service.sandbox(), &dir).map_err(|e| {
-            format!(
-                "cannot read the packs directory {}: {e}; the installed packs stay",
-                dir.display()
-            )
-        })?;
-        let new = Arc::new(new);
-        let (changed, removed) = service.swap_registry(new.clone());
-        Ok::<_, String>((new, changed, removed))
-    })
-    .await;
+    let lifecycle = state.lifecycle.clone();
+    let res = tokio::task::spawn_blocking(move || lifecycle.reload_dir()).await;
     let (outcome, detail, resp) = match res {
         Ok(Ok((reg, changed, removed))) => {
             let failures = failures_json(&reg);

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod checks;
 pub mod handlers;
 pub mod openapi;
+pub mod packs;
 pub mod problem;
 pub mod telemetry;
 pub mod validations;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Live sessions (WebSocket rooms, docs/live.md).
     pub live: Arc<crate::live::Hub>,
+    /// Pack versions: publish, activate, roll back (docs/publishing.md).
+    pub lifecycle: Arc<crate::packs::lifecycle::Lifecycle>,
 }
 
 impl FromRef<AppState> for Arc<crate::live::Hub> {
@@ -139,6 +142,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::metrics))
         .routes(routes!(handlers::packs))
         .routes(routes!(handlers::reload_packs))
+        .routes(routes!(packs::publish))
+        .routes(routes!(packs::status))
+        .routes(routes!(packs::versions))
+        .routes(routes!(packs::activate))
+        .routes(routes!(packs::rollback))
+        .routes(routes!(packs::deactivate))
         .routes(routes!(checks::check))
         .routes(routes!(validations::get_validation))
         .routes(routes!(validations::list_validations))

@@ -330,6 +330,8 @@ struct RoomState {
     replay: Vec<Utf8Bytes>,
     /// The revision in progress so far.
     current: Vec<Utf8Bytes>,
+    /// The selection of the latest revision (which packs swaps concern).
+    selection: Option<Selection>,
 }
 
 /// One building's live room.
@@ -454,6 +456,29 @@ impl Hub {
     /// The configuration.
     pub fn config(&self) -> &LiveConfig {
         &self.inner.config
+    }
+
+    /// Tells every room whose selection concerns the swapped pack (names
+    /// it, or a jurisdiction covering it) with a `pack-swapped` event
+    /// naming the old and new version (docs/live.md). The room's next
+    /// revision runs on the new version.
+    pub fn pack_swapped(&self, ev: &crate::packs::lifecycle::SwapEvent) {
+        let rooms: Vec<Arc<Room>> = lock(&self.inner.rooms).values().cloned().collect();
+        let msg = protocol::pack_swapped(ev);
+        for room in rooms {
+            let concerned = lock(&room.state).selection.as_ref().is_some_and(|s| {
+                s.packs
+                    .iter()
+                    .flat_map(|p| p.split(','))
+                    .any(|p| crate::packs::registry::split_pin(p).0 == ev.pack)
+                    || s.jurisdiction
+                        .as_deref()
+                        .is_some_and(|j| crate::packs::trust::covers(j, &ev.jurisdiction))
+            });
+            if concerned {
+                room.broadcast(msg.clone(), Log::None);
+            }
+        }
     }
 
     /// Largest message accepted, bytes.
@@ -818,6 +843,7 @@ async fn process(room: &Arc<Room>, hub: &Arc<Inner>, live: &mut Live, batch: Vec
     }
     live.model = Some(next.parsed.model.clone());
     live.selection = next.selection.clone();
+    lock(&room.state).selection = Some(next.selection.clone());
     let rev = room.next_revision();
     room.broadcast(
         protocol::revision(

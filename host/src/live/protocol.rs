@@ -446,6 +446,22 @@ pub fn error(kind: &str, message: &str, revision: Option<u64>) -> Utf8Bytes {
     })
 }
 
+/// The `pack-swapped` event: a pack the room checks against changed
+/// version (activation, rollback, deactivation, reload).
+pub fn pack_swapped(ev: &crate::packs::lifecycle::SwapEvent) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Swapped<'a> {
+        #[serde(rename = "type")]
+        t: &'static str,
+        #[serde(flatten)]
+        ev: &'a crate::packs::lifecycle::SwapEvent,
+    }
+    to_event(&Swapped {
+        t: "pack-swapped",
+        ev,
+    })
+}
+
 /// The `pong` event.
 pub fn pong() -> Utf8Bytes {
     Utf8Bytes::from_static("{\"type\":\"pong\"}")

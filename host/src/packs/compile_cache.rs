@@ -9,11 +9,25 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use crate::sandbox::Sandbox;
+
+static COMPILED: AtomicU64 = AtomicU64::new(0);
+static LOADED: AtomicU64 = AtomicU64::new(0);
+
+/// Components compiled, and loaded from the disk cache instead, by this
+/// process so far: `(compiled, loaded)`. A restart that restores its packs
+/// from the cache compiles nothing.
+pub fn stats() -> (u64, u64) {
+    (
+        COMPILED.load(Ordering::Relaxed),
+        LOADED.load(Ordering::Relaxed),
+    )
+}
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn digest(bytes: &[u8]) -> String {
@@ -42,6 +56,7 @@ pub fn artifact_path(sandbox: &Sandbox, digest: &str) -> Option<PathBuf> {
 pub fn compile(sandbox: &Sandbox, bytes: &[u8], digest: &str) -> wasmtime::Result<Component> {
     let engine = sandbox.engine();
     let Some(path) = artifact_path(sandbox, digest) else {
+        COMPILED.fetch_add(1, Ordering::Relaxed);
         return Component::new(engine, bytes);
     };
     if let Ok(cached) = std::fs::read(&path) {
@@ -54,6 +69,7 @@ pub fn compile(sandbox: &Sandbox, bytes: &[u8], digest: &str) -> wasmtime::Resul
         match unsafe { Component::deserialize(engine, &cached) } {
             Ok(c) => {
                 tracing::debug!(path = %path.display(), "compiled pack loaded from cache");
+                LOADED.fetch_add(1, Ordering::Relaxed);
                 return Ok(c);
             }
             Err(e) => {
@@ -63,6 +79,7 @@ pub fn compile(sandbox: &Sandbox, bytes: &[u8], digest: &str) -> wasmtime::Resul
         }
     }
     let compiled = engine.precompile_component(bytes)?;
+    COMPILED.fetch_add(1, Ordering::Relaxed);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

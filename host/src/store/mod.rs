@@ -11,12 +11,16 @@
 //!   validation survives a crash, and no crash leaves part of one.
 //! * [`Store::get_validation`], [`Store::list_validations`] read them back;
 //!   [`Store::append_audit`], [`Store::list_audit`] keep the audit log.
+//! * [`Store::put_pack_version`], [`Store::set_pack_active`] and friends
+//!   keep published pack versions, their artifacts and which one is active
+//!   (issue 4, docs/publishing.md), each change with its audit entry.
 //!
 //! The store is a thin synchronous layer: every call may touch the disk, so
 //! async callers run it on a blocking thread (`spawn_blocking`).
 
 mod audit;
 mod clock;
+mod packs;
 mod records;
 pub mod schema;
 mod validations;
@@ -29,6 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use clock::{now_ms, rfc3339_ms};
+pub use packs::{PackActiveRecord, PackVersionRecord};
 pub use records::{
     AuditEntry, AuditEvent, AuditOutcome, ModelFormat, ModelInfo, PackRef, Page, Summary,
     ValidationRecord,
@@ -47,6 +52,9 @@ const TREE_RESULTS: &str = "results";
 const TREE_VALIDATIONS: &str = "validations";
 const TREE_BY_PROJECT: &str = "by_project";
 const TREE_AUDIT: &str = "audit";
+const TREE_PACK_VERSIONS: &str = "pack_versions";
+const TREE_PACK_ARTIFACTS: &str = "pack_artifacts";
+const TREE_PACK_ACTIVE: &str = "pack_active";
 
 /// Why a store operation failed. Messages name the directory, id or key.
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +169,12 @@ pub struct Store {
     by_project: sled::Tree,
     /// big-endian seq → [`AuditEntry`] JSON
     audit: sled::Tree,
+    /// `pack \0 version` → [`PackVersionRecord`] JSON
+    pack_versions: sled::Tree,
+    /// `pack \0 version` → the signed artifact as uploaded
+    pack_artifacts: sled::Tree,
+    /// pack id → [`PackActiveRecord`] JSON
+    pack_active: sled::Tree,
     /// Held from taking an audit sequence number until its entry is
     /// committed, so entries become visible in sequence order (a reader
     /// paging with [`Store::list_audit`] never skips one).
@@ -198,6 +212,9 @@ impl Store {
             validations: tree(TREE_VALIDATIONS)?,
             by_project: tree(TREE_BY_PROJECT)?,
             audit: tree(TREE_AUDIT)?,
+            pack_versions: tree(TREE_PACK_VERSIONS)?,
+            pack_artifacts: tree(TREE_PACK_ARTIFACTS)?,
+            pack_active: tree(TREE_PACK_ACTIVE)?,
             db,
             audit_order: Arc::default(),
         })
