@@ -48,7 +48,7 @@ fn packs_lists_manifests() {
     assert_eq!(ids, ["uk-adk-2013", "us-ibc-2021", "us-irc-2021"]);
     let ibc = &v["packs"][1];
     assert_eq!(ibc["manifest"]["jurisdiction"], "US");
-    assert_eq!(ibc["manifest"]["contract"], "0.1.0");
+    assert_eq!(ibc["manifest"]["contract"], "0.2.0");
     assert_eq!(ibc["digest"].as_str().unwrap().len(), 64);
 }
 

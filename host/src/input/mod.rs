@@ -20,6 +20,7 @@
 //! ```
 
 mod error;
+mod graph;
 mod ifc;
 mod json;
 mod schema;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use plancheck_model::Manifest;
 
-use crate::bindings::CONTRACT;
+use crate::bindings::CONTRACTS;
 use crate::sandbox::{PackCode, PluginError, Sandbox};
 
 /// A loaded pack: its manifest and compiled code.
@@ -119,11 +119,12 @@ fn validate_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
         plugin: name.into(),
         detail: format!("invalid manifest: {detail}"),
     };
-    if m.contract != CONTRACT {
+    // (the sandbox already checked it agrees with the component's export)
+    if !CONTRACTS.contains(&m.contract.as_str()) {
         return Err(PluginError::ContractVersion {
             plugin: name.into(),
             found: m.contract.clone(),
-            supported: CONTRACT.into(),
+            supported: crate::bindings::supported(),
         });
     }
     if m.id.is_empty()
