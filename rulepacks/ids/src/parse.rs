@@ -583,7 +583,8 @@ fn facet(f: Node, requirements: bool) -> R<Facet> {
             }
         }
         "classification" => {
-            expect(&["value", "system"], &[])?;
+            // ids.xsd: `system` is required, `value` optional
+            expect(&["value", "system"], &["system"])?;
             FacetKind::Classification {
                 value: get("value")?,
                 system: get("system")?,
@@ -817,4 +818,78 @@ pub fn parse_xsd_number(s: &str) -> Option<f64> {
         return None;
     }
     t.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(spec_attrs: &str, applicability: &str, requirements: &str) -> String {
+        format!(
+            r#"<?xml version="1.0"?>
+<ids xmlns="http://standards.buildingsmart.org/IDS" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <info><title>t</title></info>
+  <specifications>
+    <specification name="s" {spec_attrs}>
+      <applicability>{applicability}</applicability>
+      <requirements>{requirements}</requirements>
+    </specification>
+  </specifications>
+</ids>"#
+        )
+    }
+
+    const WALL: &str = "<entity><name><simpleValue>IFCWALL</simpleValue></name></entity>";
+
+    fn err(xml: &str) -> String {
+        parse(xml).expect_err("must be refused").0
+    }
+
+    #[test]
+    fn a_valid_document_parses_with_xsd_defaults() {
+        let ids = parse(&doc(r#"ifcVersion="IFC4""#, WALL, "")).unwrap();
+        let s = &ids.specifications[0];
+        assert_eq!(s.min_occurs, 1, "XSD default minOccurs is 1");
+        assert_eq!(s.max_occurs, None);
+        assert_eq!(s.ifc_versions, ["IFC4"]);
+    }
+
+    #[test]
+    fn schema_rules_are_enforced_with_line_and_reason() {
+        assert!(err("<ids/>").contains("namespace"));
+        assert!(err("<ids").contains("not well-formed XML"));
+        let e = err(&doc("", WALL, ""));
+        assert!(
+            e.contains("'ifcVersion' is required") && e.starts_with("line 5"),
+            "{e}"
+        );
+        assert!(err(&doc(r#"ifcVersion="IFC5""#, WALL, "")).contains("IFC5"));
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, "", "")).contains("at least one facet"));
+        let no_system =
+            "<classification><value><simpleValue>x</simpleValue></value></classification>";
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, WALL, no_system)).contains("<system> is required"));
+        let bad_rel = r#"<partOf relation="IFCRELFOO"><entity><name><simpleValue>IFCSLAB</simpleValue></name></entity></partOf>"#;
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, WALL, bad_rel)).contains("IFCRELFOO"));
+        let optional_part = r#"<partOf cardinality="optional"><entity><name><simpleValue>IFCSLAB</simpleValue></name></entity></partOf>"#;
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, WALL, optional_part)).contains("cardinality"));
+        let lower_type = r#"<property dataType="IfcLabel"><propertySet><simpleValue>P</simpleValue></propertySet><baseName><simpleValue>N</simpleValue></baseName></property>"#;
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, WALL, lower_type)).contains("upper-case"));
+        let bad_bound = r#"<attribute><name><simpleValue>Name</simpleValue></name><value><xs:restriction base="xs:double"><xs:minInclusive value="1,5"/></xs:restriction></value></attribute>"#;
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, WALL, bad_bound)).contains("not a number"));
+        let order =
+            format!("<attribute><name><simpleValue>Name</simpleValue></name></attribute>{WALL}");
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, &order, "")).contains("order"));
+        let card_in_app = r#"<attribute cardinality="optional"><name><simpleValue>Name</simpleValue></name></attribute>"#;
+        assert!(err(&doc(r#"ifcVersion="IFC4""#, card_in_app, "")).contains("not allowed here"));
+    }
+
+    #[test]
+    fn xsd_numbers() {
+        assert_eq!(parse_xsd_number("42"), Some(42.0));
+        assert_eq!(parse_xsd_number("-0.5e3"), Some(-500.0));
+        assert_eq!(parse_xsd_number("0."), Some(0.0));
+        assert_eq!(parse_xsd_number("42,3"), None);
+        assert_eq!(parse_xsd_number("1e"), None);
+        assert_eq!(parse_xsd_number("."), None);
+    }
 }
