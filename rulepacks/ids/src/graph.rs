@@ -21,6 +21,8 @@ pub struct Graph<'m> {
     classes: RefCell<HashMap<String, Option<Rc<EntityClass>>>>,
     facts: RefCell<HashMap<u32, Rc<Facts>>>,
     scales: RefCell<HashMap<String, Option<f64>>>,
+    /// Property sets by object, built once per check (see `props`).
+    pub(crate) sets: RefCell<HashMap<u32, Rc<crate::props::Sets>>>,
 }
 
 /// What the relationships say about one object.
@@ -60,6 +62,7 @@ impl<'m> Graph<'m> {
             classes: RefCell::default(),
             facts: RefCell::default(),
             scales: RefCell::default(),
+            sets: RefCell::default(),
         }
     }
 
@@ -138,14 +141,15 @@ impl<'m> Graph<'m> {
         self.inverse.borrow().get(&id).cloned().unwrap_or_default()
     }
 
-    /// Schema facts of an entity (any case).
+    /// Schema facts of an entity (any case). Cached under the name as
+    /// given: instances always spell their class the same way, so the hot
+    /// path is one hash lookup without allocating.
     pub fn class(&self, name: &str) -> Option<Rc<EntityClass>> {
-        let key = name.to_ascii_uppercase();
-        if let Some(hit) = self.classes.borrow().get(&key) {
+        if let Some(hit) = self.classes.borrow().get(name) {
             return hit.clone();
         }
         let c = self.model.entity_class(name).map(Rc::new);
-        self.classes.borrow_mut().insert(key, c.clone());
+        self.classes.borrow_mut().insert(name.to_owned(), c.clone());
         c
     }
 
@@ -217,11 +221,8 @@ impl<'m> Graph<'m> {
         let rels = self.referencing(id);
         for &r in rels.iter() {
             let Some(rel) = self.get(r) else { continue };
-            let related = |name: &str| {
-                self.attr(&rel, name)
-                    .is_some_and(|v| v.refs().contains(&id))
-            };
-            match rel.class.to_ascii_uppercase().as_str() {
+            let related = |name: &str| self.attr(&rel, name).is_some_and(|v| v.has_ref(id));
+            match rel_kind(&rel.class) {
                 "IFCRELDEFINESBYPROPERTIES" | "IFCRELOVERRIDESPROPERTIES"
                     if related("RelatedObjects") =>
                 {
@@ -366,6 +367,31 @@ impl<'m> Graph<'m> {
             .or(f.voids)
             .or(f.group)
     }
+}
+
+/// The relationship classes the facts read, upper case, without allocating
+/// for the (many) instances of other classes.
+fn rel_kind(class: &str) -> &'static str {
+    const KINDS: &[&str] = &[
+        "IFCRELDEFINESBYPROPERTIES",
+        "IFCRELOVERRIDESPROPERTIES",
+        "IFCRELDEFINESBYTYPE",
+        "IFCRELASSOCIATESMATERIAL",
+        "IFCRELASSOCIATESCLASSIFICATION",
+        "IFCEXTERNALREFERENCERELATIONSHIP",
+        "IFCRELAGGREGATES",
+        "IFCRELNESTS",
+        "IFCRELCONTAINEDINSPATIALSTRUCTURE",
+        "IFCRELASSIGNSTOGROUP",
+        "IFCRELASSIGNSTOGROUPBYFACTOR",
+        "IFCRELVOIDSELEMENT",
+        "IFCRELFILLSELEMENT",
+    ];
+    KINDS
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(class))
+        .copied()
+        .unwrap_or("")
 }
 
 /// Text of an atom that is a string or enumeration.

@@ -13,8 +13,9 @@
 //!
 //! Findings:
 //!
-//! * `ids.requirement`: one per requirement and applicable element — `pass`,
-//!   or `violation` with the reason ("applicable but failed");
+//! * `ids.requirement`: `violation` per requirement and applicable element
+//!   that fails it, with the reason ("applicable but failed"); `pass` per
+//!   requirement, naming every applicable element that meets it;
 //! * `ids.specification`: one per specification — `pass` (every applicable
 //!   element meets every requirement, or an optional specification that
 //!   applies to nothing: "not applicable"), or `violation` (a requirement
@@ -340,35 +341,52 @@ fn run_spec(g: &Graph, ids: &parse::Ids, spec: &Specification) -> SpecResult {
     let mut failed_elements = 0usize;
     let prohibited = spec.max_occurs == Some(0);
     if !prohibited {
+        // per requirement, once: its text and citation; and who met it
+        let texts: Vec<String> = spec.requirements.iter().map(facet_text).collect();
+        let cites: Vec<Citation> = spec
+            .requirements
+            .iter()
+            .map(|r| citation(ids, spec, r.instructions.as_deref()))
+            .collect();
+        let mut met: Vec<Vec<String>> = vec![Vec::new(); spec.requirements.len()];
         for &id in &applicable {
             let (gid, shown) = label(g, id);
             let mut element_failed = false;
-            for req in &spec.requirements {
-                let result = facets::evaluate(g, req, id);
-                let what = facet_text(req);
-                let (outcome, message) = match &result {
-                    Ok(()) => (Outcome::Pass, format!("{shown}: {what}: met")),
+            for (k, req) in spec.requirements.iter().enumerate() {
+                match facets::evaluate(g, req, id) {
+                    Ok(()) => met[k].push(gid.clone()),
                     Err(why) => {
                         element_failed = true;
-                        (
-                            Outcome::Violation,
-                            format!("{shown}: {what}: not met: {why}"),
-                        )
+                        findings.push(Finding {
+                            rule: REQUIREMENT.into(),
+                            citation: cites[k].clone(),
+                            outcome: Outcome::Violation,
+                            elements: vec![gid.clone()],
+                            message: format!("{shown}: {}: not met: {why}", texts[k]),
+                            measured: None,
+                            limit: None,
+                        });
                     }
-                };
-                findings.push(Finding {
-                    rule: REQUIREMENT.into(),
-                    citation: citation(ids, spec, req.instructions.as_deref()),
-                    outcome,
-                    elements: vec![gid.clone()],
-                    message,
-                    measured: None,
-                    limit: None,
-                });
+                }
             }
             if element_failed {
                 failed_elements += 1;
             }
+        }
+        // one pass finding per requirement, naming every element that met it
+        for ((elements, text), cite) in met.into_iter().zip(texts).zip(cites) {
+            if elements.is_empty() {
+                continue;
+            }
+            findings.push(Finding {
+                rule: REQUIREMENT.into(),
+                citation: cite,
+                outcome: Outcome::Pass,
+                message: format!("{text}: met by {} applicable element(s)", elements.len()),
+                elements,
+                measured: None,
+                limit: None,
+            });
         }
     }
     let n = applicable.len();

@@ -11,8 +11,11 @@ use crate::graph::Graph;
 use crate::parse::IdsValue;
 use crate::values::{matches, name_matches, scalar_val, Val};
 
+/// An object's property sets: set name → property name → property.
+pub(crate) type Sets = BTreeMap<String, BTreeMap<String, Prop>>;
+
 /// One property as IDS reads it.
-struct Prop {
+pub(crate) struct Prop {
     /// IFC data type (`IfcLabel`, `IfcLengthMeasure`), upper case.
     data_type: Option<String>,
     /// Its values in SI (several for enumerated, list, bounded and table values).
@@ -24,9 +27,19 @@ struct Prop {
     predefined: bool,
 }
 
+/// The property sets of an object, built once per check.
+fn sets(g: &Graph, inst: &Instance) -> std::rc::Rc<Sets> {
+    if let Some(hit) = g.sets.borrow().get(&inst.id) {
+        return hit.clone();
+    }
+    let s = std::rc::Rc::new(build_sets(g, inst));
+    g.sets.borrow_mut().insert(inst.id, s.clone());
+    s
+}
+
 /// Property set definitions of an object by set name: its type's first,
 /// then its own (own properties win).
-fn sets(g: &Graph, inst: &Instance) -> BTreeMap<String, BTreeMap<String, Prop>> {
+fn build_sets(g: &Graph, inst: &Instance) -> Sets {
     let mut defs: Vec<u32> = Vec::new();
     let id = inst.id;
     if g.is_a(&inst.class, "IfcObjectDefinition") {

@@ -96,6 +96,15 @@ impl StepValue {
         }
     }
 
+    /// Whether the attribute references `id` (a single reference or a
+    /// list's member), without allocating.
+    pub fn has_ref(&self, id: u32) -> bool {
+        match self {
+            StepValue::Single(s) => s.atom == StepAtom::Ref(id),
+            StepValue::List(l) => l.iter().any(|s| s.atom == StepAtom::Ref(id)),
+        }
+    }
+
     /// The text of a single string, enumeration or typed string value.
     pub fn as_text(&self) -> Option<&str> {
         match self {
