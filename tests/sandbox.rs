@@ -133,7 +133,7 @@ fn an_unsupported_contract_version_names_both_versions() {
     );
     let msg = err.to_string();
     assert!(msg.contains("plancheck:plugin@0.9.0"), "{msg}");
-    assert!(msg.contains("plancheck:plugin@0.1.0"), "{msg}");
+    assert!(msg.contains("plancheck:plugin@0.1.0, 0.2.0"), "{msg}");
     let good = load(&sb, "hostile-pack").expect("good pack still loads");
     assert_still_good(&sb, &good);
 }
@@ -286,9 +286,35 @@ fn the_wrong_version_fixture_is_the_real_contract_re_versioned() {
     assert_eq!(
         copy,
         real.replace(
-            "package plancheck:plugin@0.1.0;",
+            "package plancheck:plugin@0.2.0;",
             "package plancheck:plugin@0.9.0;"
         ),
-        "regenerate with: sed 's/^package plancheck:plugin@0.1.0;/package plancheck:plugin@0.9.0;/' wit/plancheck.wit > tests/hostile/wrong-version/wit/plancheck.wit"
+        "regenerate with: sed 's/^package plancheck:plugin@0.2.0;/package plancheck:plugin@0.9.0;/' wit/plancheck.wit > tests/hostile/wrong-version/wit/plancheck.wit"
     );
+}
+
+#[test]
+fn a_pack_built_for_contract_0_1_0_still_loads_and_checks() {
+    // a jurisdiction's signed 0.1.0 pack cannot just be rebuilt: the host
+    // serves every minor in bindings::CONTRACTS
+    let sb = sandbox();
+    let code = load(&sb, "contract-v0-1").expect("a 0.1.0 pack loads");
+    assert_eq!(code.contract(), "0.1.0");
+    let manifest = sb.manifest(&code).expect("manifest");
+    assert_eq!(manifest.contract, "0.1.0");
+    let (res, _) = sb.check(&code, Arc::new(doors_model(3)), &CheckOptions::default());
+    let findings = res.expect("a 0.1.0 pack checks");
+    assert_eq!(findings.len(), 3);
+    assert!(findings
+        .iter()
+        .all(|f| f.outcome == Outcome::NotAssessable && f.citation.section == "1"));
+    assert!(
+        findings[0].message.contains("schema IFC4"),
+        "{}",
+        findings[0].message
+    );
+    // and the newest contract on the same sandbox
+    let good = load(&sb, "hostile-pack").expect("a 0.2.0 pack loads");
+    assert_eq!(good.contract(), "0.2.0");
+    assert_still_good(&sb, &good);
 }

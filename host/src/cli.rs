@@ -207,6 +207,10 @@ pub enum Command {
         /// A pack parameter, `pack-id.name=value`.
         #[arg(long = "param", value_name = "PACK.NAME=VALUE", value_parser = check::parse_param)]
         params: Vec<(String, String)>,
+        /// An IDS 1.0 file (buildingSMART Information Delivery
+        /// Specification): runs the `ids` pack with it (docs/ids.md).
+        #[arg(long, value_name = "FILE")]
+        ids: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -286,10 +290,19 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
             packs,
             jurisdiction,
             rules,
-            params,
+            mut params,
+            ids,
             format,
             host,
         } => {
+            let mut packs = packs;
+            if let Some(path) = &ids {
+                let xml = std::fs::read_to_string(path).map_err(|e| {
+                    CliError(format!("cannot read the IDS file {}: {e}", path.display()))
+                })?;
+                params.push(("ids.ids".into(), xml));
+                packs.push("ids".into());
+            }
             let (sandbox, reg) = open_registry(&host)?;
             let selected =
                 check::select_packs(&reg, &host.packs_dir, &packs, jurisdiction.as_deref())

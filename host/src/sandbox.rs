@@ -3,7 +3,7 @@
 //!
 //! * Components are compiled once (and cached on disk by content digest and
 //!   engine compatibility, see [`crate::packs::compile_cache`]), then
-//!   pre-instantiated ([`RulePackPre`]).
+//!   pre-instantiated (`RulePackPre` of the contract version the pack targets).
 //! * Every call gets a fresh [`Store`] from the pooling allocator, an epoch
 //!   deadline (CPU time), a memory cap (store limiter) and, if configured,
 //!   fuel. Nothing survives between calls.
@@ -29,7 +29,7 @@ use wasmtime::{
 };
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{self, ModelHandle, RulePack, RulePackPre};
+use crate::bindings::{self, v0_1, v0_2, ModelHandle};
 
 /// How often the epoch advances; CPU deadlines are multiples of this.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -258,18 +258,7 @@ impl CallState {
     }
 
     /// Records a log line from the plugin (bounded) and forwards it to tracing.
-    pub(crate) fn push_log(
-        &mut self,
-        level: bindings::plancheck::plugin::host::Level,
-        message: String,
-    ) {
-        use bindings::plancheck::plugin::host::Level;
-        let level = match level {
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        };
+    pub(crate) fn push_log(&mut self, level: &'static str, message: String) {
         match level {
             "error" => tracing::error!(plugin = %self.plugin, "{message}"),
             "warn" => tracing::warn!(plugin = %self.plugin, "{message}"),
@@ -367,10 +356,24 @@ pub struct DataDir {
     pub guest: String,
 }
 
+/// A pre-instantiated pack of one contract version.
+enum Pre {
+    V0_1(v0_1::RulePackPre<CallState>),
+    V0_2(v0_2::RulePackPre<CallState>),
+}
+
+/// An instance of one contract version.
+enum Inst {
+    V0_1(v0_1::RulePack),
+    V0_2(v0_2::RulePack),
+}
+
 /// A compiled, pre-instantiated rule pack.
 pub struct PackCode {
     name: Arc<str>,
-    pre: RulePackPre<CallState>,
+    pre: Pre,
+    /// The contract version it targets (one of [`bindings::CONTRACTS`]).
+    contract: &'static str,
     digest: String,
     data_dir: Option<DataDir>,
     /// Rule id → citation, from the manifest (findings may omit citations).
@@ -422,7 +425,9 @@ impl Sandbox {
         let engine = Engine::new(&cfg)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        RulePack::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)?;
+        // every contract minor this host serves (bindings::CONTRACTS)
+        v0_1::RulePack::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)?;
+        v0_2::RulePack::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)?;
         let ticker = EpochTicker::start(engine.clone());
         Ok(Sandbox {
             engine,
@@ -459,21 +464,20 @@ impl Sandbox {
                     detail: format!("{e:#}"),
                 }
             })?;
-        self.check_contract(name, &component)?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| PluginError::Invalid {
-                plugin: name.into(),
-                detail: format!("{e:#}"),
-            })?;
-        let pre = RulePackPre::new(pre).map_err(|e| PluginError::Invalid {
+        let contract = self.check_contract(name, &component)?;
+        let invalid = |e: wasmtime::Error| PluginError::Invalid {
             plugin: name.into(),
             detail: format!("{e:#}"),
-        })?;
+        };
+        let pre = self.linker.instantiate_pre(&component).map_err(invalid)?;
+        let pre = match contract {
+            "0.1.0" => Pre::V0_1(v0_1::RulePackPre::new(pre).map_err(invalid)?),
+            _ => Pre::V0_2(v0_2::RulePackPre::new(pre).map_err(invalid)?),
+        };
         Ok(PackCode {
             name: name.into(),
             pre,
+            contract,
             digest,
             data_dir,
             citations: std::sync::OnceLock::new(),
@@ -507,33 +511,40 @@ impl Sandbox {
         Ok((imports, exports))
     }
 
-    /// Checks imports and exports against what this host provides.
-    fn check_contract(&self, name: &str, component: &Component) -> Result<(), PluginError> {
+    /// Checks imports and exports against what this host provides and
+    /// returns the contract version the component targets: its `rules`
+    /// export's, which every `plancheck:plugin` import must share.
+    fn check_contract(
+        &self,
+        name: &str,
+        component: &Component,
+    ) -> Result<&'static str, PluginError> {
         let ty = component.component_type();
         let mut exports = Vec::new();
-        let mut found_rules = false;
+        let mut found: Option<&'static str> = None;
+        let wrong = |v: &str| PluginError::ContractVersion {
+            plugin: name.into(),
+            found: v.into(),
+            supported: bindings::supported(),
+        };
         for (export, _) in ty.exports(&self.engine) {
             if let Some(v) = export.strip_prefix("plancheck:plugin/rules@") {
-                if v != bindings::CONTRACT {
-                    return Err(PluginError::ContractVersion {
-                        plugin: name.into(),
-                        found: v.into(),
-                        supported: bindings::CONTRACT.into(),
-                    });
+                match bindings::CONTRACTS.iter().find(|c| **c == v) {
+                    Some(c) => found = Some(c),
+                    None => return Err(wrong(v)),
                 }
-                found_rules = true;
             }
             exports.push(export.to_string());
         }
         for (import, _) in ty.imports(&self.engine) {
             if let Some(rest) = import.strip_prefix("plancheck:plugin/") {
                 let version = rest.split_once('@').map(|(_, v)| v).unwrap_or("");
-                if version != bindings::CONTRACT {
-                    return Err(PluginError::ContractVersion {
-                        plugin: name.into(),
-                        found: version.into(),
-                        supported: bindings::CONTRACT.into(),
-                    });
+                let ok = match found {
+                    Some(f) => version == f,
+                    None => bindings::CONTRACTS.contains(&version),
+                };
+                if !ok {
+                    return Err(wrong(version));
                 }
             }
             if !provided(import) {
@@ -543,18 +554,18 @@ impl Sandbox {
                 });
             }
         }
-        if !found_rules {
-            return Err(PluginError::NotARulePack {
+        match found {
+            Some(v) => Ok(v),
+            None => Err(PluginError::NotARulePack {
                 plugin: name.into(),
-                supported: bindings::CONTRACT.into(),
+                supported: bindings::supported(),
                 exports: if exports.is_empty() {
                     "nothing".into()
                 } else {
                     exports.join(", ")
                 },
-            });
+            }),
         }
-        Ok(())
     }
 
     fn store(&self, code: &PackCode) -> Result<Store<CallState>, PluginError> {
@@ -661,9 +672,27 @@ impl Sandbox {
     /// Calls `manifest` in a fresh instance.
     pub fn manifest(&self, code: &PackCode) -> Result<pm::Manifest, PluginError> {
         let (mut store, inst, _) = self.instantiate(code)?;
-        match inst.plancheck_plugin_rules().call_manifest(&mut store) {
+        let called = match &inst {
+            Inst::V0_1(i) => i
+                .plancheck_plugin_rules()
+                .call_manifest(&mut store)
+                .map(v0_1::manifest_in),
+            Inst::V0_2(i) => i
+                .plancheck_plugin_rules()
+                .call_manifest(&mut store)
+                .map(v0_2::manifest_in),
+        };
+        match called {
             Ok(m) => {
-                let m = bindings::manifest_in(m);
+                if m.contract != code.contract {
+                    return Err(PluginError::Contract {
+                        plugin: code.name.to_string(),
+                        detail: format!(
+                            "its manifest says contract {}, but it exports plancheck:plugin/rules@{}",
+                            m.contract, code.contract
+                        ),
+                    });
+                }
                 let _ = code.citations.set(Arc::new(
                     m.rules
                         .iter()
@@ -718,22 +747,45 @@ impl Sandbox {
                     plugin: code.name.to_string(),
                     detail: format!("{e:#}"),
                 })?;
-            let opts = bindings::options_out(options);
-            match inst
-                .plancheck_plugin_rules()
-                .call_check(&mut store, handle, &opts)
-            {
-                Ok(Ok(findings)) => findings
-                    .into_iter()
-                    .map(|f| bindings::finding_in(f, &citations))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|detail| PluginError::Contract {
-                        plugin: code.name.to_string(),
-                        detail,
-                    }),
+            // each version's findings, converted to the model's types
+            let called: wasmtime::Result<Result<Vec<Result<pm::Finding, String>>, pm::PackError>> =
+                match &inst {
+                    Inst::V0_1(i) => i
+                        .plancheck_plugin_rules()
+                        .call_check(&mut store, handle, &v0_1::options_out(options))
+                        .map(|r| {
+                            r.map(|fs| {
+                                fs.into_iter()
+                                    .map(|f| v0_1::finding_in(f, &citations))
+                                    .collect()
+                            })
+                            .map_err(v0_1::pack_error_in)
+                        }),
+                    Inst::V0_2(i) => i
+                        .plancheck_plugin_rules()
+                        .call_check(&mut store, handle, &v0_2::options_out(options))
+                        .map(|r| {
+                            r.map(|fs| {
+                                fs.into_iter()
+                                    .map(|f| v0_2::finding_in(f, &citations))
+                                    .collect()
+                            })
+                            .map_err(v0_2::pack_error_in)
+                        }),
+                };
+            match called {
+                Ok(Ok(findings)) => {
+                    findings
+                        .into_iter()
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|detail| PluginError::Contract {
+                            plugin: code.name.to_string(),
+                            detail,
+                        })
+                }
                 Ok(Err(e)) => Err(PluginError::Pack {
                     plugin: code.name.to_string(),
-                    error: bindings::pack_error_in(e),
+                    error: e,
                 }),
                 Err(e) => Err(self.call_error(code, "check", &store, e)),
             }
@@ -755,10 +807,14 @@ impl Sandbox {
     fn instantiate(
         &self,
         code: &PackCode,
-    ) -> Result<(Store<CallState>, RulePack, Duration), PluginError> {
+    ) -> Result<(Store<CallState>, Inst, Duration), PluginError> {
         let t = Instant::now();
         let mut store = self.store(code)?;
-        let inst = code.pre.instantiate(&mut store).map_err(|e| {
+        let inst = match &code.pre {
+            Pre::V0_1(p) => p.instantiate(&mut store).map(Inst::V0_1),
+            Pre::V0_2(p) => p.instantiate(&mut store).map(Inst::V0_2),
+        };
+        let inst = inst.map_err(|e| {
             let msg = format!("{e:#}");
             if store.data().limiter.refused.is_some() || msg.contains("memory") {
                 PluginError::Memory {
@@ -786,6 +842,10 @@ impl PackCode {
     /// SHA-256 of the component bytes, hex.
     pub fn digest(&self) -> &str {
         &self.digest
+    }
+    /// The contract version the pack targets, e.g. `0.2.0`.
+    pub fn contract(&self) -> &'static str {
+        self.contract
     }
 }
 

@@ -48,7 +48,7 @@ fn packs_lists_manifests() {
     assert_eq!(ids, ["uk-adk-2013", "us-ibc-2021", "us-irc-2021"]);
     let ibc = &v["packs"][1];
     assert_eq!(ibc["manifest"]["jurisdiction"], "US");
-    assert_eq!(ibc["manifest"]["contract"], "0.1.0");
+    assert_eq!(ibc["manifest"]["contract"], "0.2.0");
     assert_eq!(ibc["digest"].as_str().unwrap().len(), 64);
 }
 
@@ -317,4 +317,137 @@ fn token_mints_with_the_dev_key() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("unknown role"), "{err}");
+}
+
+/// A packs dir holding only the `ids` pack, built as a component.
+fn ids_packs_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(common::root())
+            .args([
+                "build",
+                "--profile",
+                "plugin",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                "ids",
+            ])
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dir = common::root().join("target").join("cli-test-ids-pack");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(
+            common::root().join("target/wasm32-wasip2/plugin/ids.wasm"),
+            dir.join("ids.wasm"),
+        )
+        .unwrap();
+        dir
+    })
+}
+
+#[test]
+fn check_with_an_ids_file_runs_the_ids_pack() {
+    let ids = common::root().join("tests/fixtures/ids/house.ids");
+    let m = model("house-ifc4-mm.ifc");
+    let o = plancheck(
+        &[
+            "check",
+            "--ids",
+            ids.to_str().unwrap(),
+            "--format",
+            "json",
+            m.to_str().unwrap(),
+        ],
+        ids_packs_dir(),
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let pack = &v["packs"][0];
+    assert_eq!(pack["pack"], "ids", "{out}");
+    let findings = pack["findings"].as_array().unwrap();
+    let spec = |name: &str| {
+        findings
+            .iter()
+            .find(|f| {
+                f["rule"] == "ids.specification"
+                    && f["citation"]["section"].as_str().unwrap().contains(name)
+            })
+            .unwrap_or_else(|| panic!("no summary for {name}: {out}"))
+    };
+    // the riser limit is in metres (SI); the file is in millimetres: the
+    // 200 mm flight fails, the 165 mm one passes
+    let risers = spec("Stair risers at most 190 mm");
+    assert_eq!(risers["outcome"], "violation", "{risers}");
+    assert_eq!(risers["citation"]["code"], "Plancheck house handover");
+    assert_eq!(risers["citation"]["edition"], "2026-1");
+    let riser_findings: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| {
+            f["rule"] == "ids.requirement"
+                && f["citation"]["section"].as_str().unwrap().contains("H-02")
+        })
+        .collect();
+    assert!(
+        riser_findings.iter().any(|f| f["outcome"] == "pass"),
+        "{out}"
+    );
+    assert!(
+        riser_findings
+            .iter()
+            .any(|f| f["outcome"] == "violation" && f["message"].as_str().unwrap().contains("0.2")),
+        "{out}"
+    );
+    // the instructions are the citation's text
+    assert!(riser_findings[0]["citation"]["section"]
+        .as_str()
+        .unwrap()
+        .contains("Riser height in metres."));
+    assert_eq!(
+        spec("Storeys belong to a building")["outcome"],
+        "pass",
+        "{out}"
+    );
+
+    // an IDS that is not IDS: exit 2, the line and the problem named
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        bad.path(),
+        "<ids xmlns=\"http://standards.buildingsmart.org/IDS\"><info><title>x</title></info><specifications><specification name=\"s\"><applicability><entity><name><simpleValue>IFCWALL</simpleValue></name></entity></applicability></specification></specifications></ids>",
+    )
+    .unwrap();
+    let o = plancheck(
+        &[
+            "check",
+            "--ids",
+            bad.path().to_str().unwrap(),
+            m.to_str().unwrap(),
+        ],
+        ids_packs_dir(),
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(
+        out.contains("not valid IDS 1.0") && out.contains("ifcVersion"),
+        "{out}{err}"
+    );
+    // an IDS file that does not exist
+    let o = plancheck(
+        &["check", "--ids", "/nonexistent.ids", m.to_str().unwrap()],
+        ids_packs_dir(),
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("cannot read the IDS file /nonexistent.ids"),
+        "{err}"
+    );
 }

@@ -186,6 +186,65 @@ impl ModelView for Remote<'_> {
                 .collect(),
         })
     }
+    fn instances_of(&self, class: &str) -> Vec<u32> {
+        self.0.instances_of(class)
+    }
+    fn instances(&self, ids: &[u32]) -> Vec<Option<crate::Instance>> {
+        self.0
+            .instances(ids)
+            .into_iter()
+            .map(|i| {
+                i.map(|i| crate::Instance {
+                    id: i.id,
+                    class: i.class,
+                    attributes: i
+                        .attributes
+                        .into_iter()
+                        .map(|v| match v {
+                            wt::StepValue::Single(s) => crate::StepValue::Single(scalar_in(s)),
+                            wt::StepValue::List(l) => {
+                                crate::StepValue::List(l.into_iter().map(scalar_in).collect())
+                            }
+                        })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+    fn referencing(&self, ids: &[u32]) -> Vec<Vec<u32>> {
+        self.0.referencing(ids)
+    }
+    fn entity_class(&self, name: &str) -> Option<crate::EntityClass> {
+        self.0.entity_class(name).map(|c| crate::EntityClass {
+            name: c.name,
+            supertypes: c.supertypes,
+            attributes: c.attributes,
+            is_abstract: c.is_abstract,
+        })
+    }
+    fn unit_scale(&self, measure_type: &str) -> Option<f64> {
+        self.0.unit_scale(measure_type)
+    }
+}
+
+fn scalar_in(s: wt::StepScalar) -> crate::StepScalar {
+    use crate::StepAtom as A;
+    crate::StepScalar {
+        type_name: s.type_name,
+        atom: match s.atom {
+            wt::StepAtom::Null => A::Null,
+            wt::StepAtom::Derived => A::Derived,
+            wt::StepAtom::Text(t) => A::Text(t),
+            wt::StepAtom::Integer(i) => A::Integer(i),
+            wt::StepAtom::Real(r) => A::Real(r),
+            wt::StepAtom::Boolean(b) => A::Boolean(b),
+            wt::StepAtom::Unknown => A::Unknown,
+            wt::StepAtom::Enumeration(e) => A::Enum(e),
+            wt::StepAtom::Binary(b) => A::Binary(b),
+            wt::StepAtom::Reference(r) => A::Ref(r),
+            wt::StepAtom::Nested => A::Nested,
+        },
+    }
 }
 
 fn kind_in(k: wt::MeasureKind) -> crate::MeasureKind {

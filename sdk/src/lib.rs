@@ -41,6 +41,7 @@ pub use plancheck_model::{
     Model, Outcome, PackError, Property, PropertyRef, PropertySet, Query, Row, RuleInfo, SetKind,
     Storey, Value, CONTRACT_VERSION,
 };
+pub use plancheck_model::{EntityClass, Instance, StepAtom, StepScalar, StepValue};
 
 pub mod maths;
 pub mod params;
@@ -83,6 +84,32 @@ pub trait ModelView {
     fn query(&self, q: &Query) -> Vec<Row>;
     /// Everything about one element.
     fn get(&self, id: &str) -> Option<Element>;
+
+    /// The source file's instance graph (contract 0.2.0; see
+    /// [`plancheck_model::InstanceGraph`]): every instance of `class` (any
+    /// entity, subtypes included). Empty for models without a graph (JSON).
+    fn instances_of(&self, class: &str) -> Vec<u32> {
+        let _ = class;
+        Vec::new()
+    }
+    /// The instances with these numbers, same order.
+    fn instances(&self, ids: &[u32]) -> Vec<Option<Instance>> {
+        vec![None; ids.len()]
+    }
+    /// For each id, the instances referencing it (inverse relationships).
+    fn referencing(&self, ids: &[u32]) -> Vec<Vec<u32>> {
+        vec![Vec::new(); ids.len()]
+    }
+    /// What the model's schema says about an entity (any case).
+    fn entity_class(&self, name: &str) -> Option<EntityClass> {
+        let _ = name;
+        None
+    }
+    /// Factor taking a value of `measure_type` in the project's units to SI.
+    fn unit_scale(&self, measure_type: &str) -> Option<f64> {
+        let _ = measure_type;
+        Some(1.0)
+    }
 }
 
 impl ModelView for Model {
@@ -100,6 +127,32 @@ impl ModelView for Model {
     }
     fn get(&self, id: &str) -> Option<Element> {
         Model::get(self, id).cloned()
+    }
+    fn instances_of(&self, class: &str) -> Vec<u32> {
+        self.graph()
+            .map(|g| g.instances_of(class))
+            .unwrap_or_default()
+    }
+    fn instances(&self, ids: &[u32]) -> Vec<Option<Instance>> {
+        match self.graph() {
+            Some(g) => g.instances(ids),
+            None => vec![None; ids.len()],
+        }
+    }
+    fn referencing(&self, ids: &[u32]) -> Vec<Vec<u32>> {
+        match self.graph() {
+            Some(g) => g.referencing(ids),
+            None => vec![Vec::new(); ids.len()],
+        }
+    }
+    fn entity_class(&self, name: &str) -> Option<EntityClass> {
+        self.graph().and_then(|g| g.entity_class(name))
+    }
+    fn unit_scale(&self, measure_type: &str) -> Option<f64> {
+        match self.graph() {
+            Some(g) => g.unit_scale(measure_type),
+            None => Some(1.0),
+        }
     }
 }
 

@@ -73,7 +73,11 @@ pub(crate) fn load(bytes: &[u8], name: &str) -> Result<Model, InputError> {
         loader.warn(format!("{name}: the file has no 'DATA;' section marker"));
     }
     loader.run();
-    loader.finish()
+    // the instance graph (contract 0.2.0) is built lazily, on first use
+    let graph = super::graph::IfcGraph::new(bytes, v, loader.units.clone());
+    let mut model = loader.finish()?;
+    model.set_graph(std::sync::Arc::new(graph));
+    Ok(model)
 }
 
 fn err(kind: InputErrorKind, name: &str, msg: impl Into<String>) -> InputError {

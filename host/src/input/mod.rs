@@ -21,6 +21,7 @@
 
 mod decode;
 mod error;
+mod graph;
 mod ifc;
 mod json;
 mod schema;

@@ -15,7 +15,7 @@ use plancheck_model::{CheckOptions, Model};
 use super::artifact::{self, Artifact, DeclaredManifest, Statement};
 use super::trust::Trust;
 use super::Pack;
-use crate::bindings::CONTRACT;
+use crate::bindings::CONTRACTS;
 use crate::sandbox::{PluginError, Sandbox};
 
 /// Why bytes were not accepted as a pack. `reason` is stable (API `reason`
@@ -208,18 +208,19 @@ pub fn smoke_test(sandbox: &Sandbox, code: &crate::sandbox::PackCode) -> Result<
     res.map(|_| ())
 }
 
-/// The manifest rules every pack must follow: the contract version this
+/// The manifest rules every pack must follow: a contract version this
 /// host speaks, a well-formed id, unique rule ids.
 pub fn validate_manifest(name: &str, m: &plancheck_model::Manifest) -> Result<(), PluginError> {
     let bad = |detail: String| PluginError::Host {
         plugin: name.into(),
         detail: format!("invalid manifest: {detail}"),
     };
-    if m.contract != CONTRACT {
+    // (the sandbox already checked it agrees with the component's export)
+    if !CONTRACTS.contains(&m.contract.as_str()) {
         return Err(PluginError::ContractVersion {
             plugin: name.into(),
             found: m.contract.clone(),
-            supported: CONTRACT.into(),
+            supported: crate::bindings::supported(),
         });
     }
     if m.id.is_empty()

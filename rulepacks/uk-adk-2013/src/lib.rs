@@ -394,7 +394,7 @@ mod tests {
         assert_eq!(m.code, "Approved Document K");
         assert_eq!(m.edition, "2013");
         assert_eq!(m.version, "0.1.0");
-        assert_eq!(m.contract, "0.1.0");
+        assert_eq!(m.contract, "0.2.0");
         let rules: Vec<(&str, &str, &str)> = m
             .rules
             .iter()

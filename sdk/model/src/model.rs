@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::{Attribute, PropertySet, Value};
+use crate::{Attribute, InstanceGraph, PropertySet, Value};
+use std::sync::Arc;
 
 /// A building storey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +207,8 @@ pub struct Model {
     /// Upper-case class name (the element's own and every supertype) → element indexes.
     by_class: HashMap<String, Vec<u32>>,
     warnings: Vec<String>,
+    /// The source file's instance graph (IFC input only).
+    graph: Option<Arc<dyn InstanceGraph>>,
 }
 
 impl Model {
@@ -263,6 +266,7 @@ impl Model {
             by_id,
             by_class,
             warnings,
+            graph: None,
         })
     }
 
@@ -306,6 +310,16 @@ impl Model {
     /// Adds a warning (loaders use this for data they had to skip).
     pub fn push_warning(&mut self, w: String) {
         self.warnings.push(w);
+    }
+
+    /// Attaches the source file's instance graph (the IFC loader does).
+    pub fn set_graph(&mut self, graph: Arc<dyn InstanceGraph>) {
+        self.graph = Some(graph);
+    }
+
+    /// The source file's instance graph: `None` for JSON models.
+    pub fn graph(&self) -> Option<&dyn InstanceGraph> {
+        self.graph.as_deref()
     }
 
     /// One element by GlobalId.

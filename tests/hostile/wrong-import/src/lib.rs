@@ -14,7 +14,7 @@ wit_bindgen::generate!({
             include plancheck:plugin/rule-pack@0.1.0;
         }
     "#,
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "evil:net/wrong-import",
     generate_all,
 });
