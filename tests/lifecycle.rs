@@ -889,7 +889,7 @@ fn pack_cli_verifies_and_inspects_artifacts() {
     ]))
     .unwrap();
     assert_eq!(v["manifest"]["id"], "swap-test", "{v}");
-    assert_eq!(v["contract"], "0.1.0", "{v}");
+    assert_eq!(v["contract"], plancheck::bindings::CONTRACT, "{v}");
     assert_eq!(v["publisher"], PUBLISHER, "{v}");
     assert_eq!(v["signature"], "valid", "{v}");
     assert_eq!(v["signer"], artifact::fingerprint(&keys.public), "{v}");
