@@ -160,7 +160,7 @@ fn declared(version: &str) -> DeclaredManifest {
         id: "swap-test".into(),
         version: version.into(),
         jurisdiction: "ZZ".into(),
-        contract: "0.1.0".into(),
+        contract: plancheck::bindings::CONTRACT.into(),
         name: "Hot-swap test pack".into(),
         code: "TEST".into(),
         edition: "1".into(),
@@ -905,12 +905,20 @@ fn pack_cli_verifies_and_inspects_artifacts() {
         .map(|i| i.as_str().unwrap())
         .collect();
     assert!(
-        imports.contains(&"plancheck:plugin/model@0.1.0"),
+        imports.contains(
+            &format!("plancheck:plugin/model@{}", plancheck::bindings::CONTRACT).as_str()
+        ),
         "{imports:?}"
     );
     let table = cli(&["pack", "inspect", p, "--data-dir", d]);
     assert!(table.contains("swap-test@1.0.0"), "{table}");
-    assert!(table.contains("plancheck:plugin@0.1.0"), "{table}");
+    assert!(
+        table.contains(&format!(
+            "plancheck:plugin@{}",
+            plancheck::bindings::CONTRACT
+        )),
+        "{table}"
+    );
 
     // Tampered: exit 2 with the reason; another key: wrong publisher.
     let mut bad = art.clone();
