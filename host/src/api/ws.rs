@@ -196,9 +196,28 @@ async fn connection(
         room = ?session.room(),
         "live session opened"
     );
-    let end = drive(&mut socket, &hub, session, &a.caller).await;
+    let mut session = session;
+    let end = drive(&mut socket, &hub, &mut session, &a.caller).await;
     if let End::Close(code, reason) = end {
+        if matches!(code, close::BAD_MESSAGE | close::TOO_BIG) {
+            flush_queued(&mut socket, &hub, &mut session).await;
+        }
         close_socket(&mut socket, code, &reason).await;
+    }
+}
+
+/// Before a close caused by the client's own frame (4400, 1009), sends the
+/// events that were already queued for it (the replay, answers to earlier
+/// messages), so the client sees everything that happened before its bad
+/// frame. Bounded: at most the queue's capacity, each send within the
+/// pong timeout; a stalled or broken socket ends the flush.
+async fn flush_queued(socket: &mut WebSocket, hub: &Hub, session: &mut Session) {
+    let within = hub.config().pong_timeout();
+    while let Some(ev) = session.queued_event() {
+        match send(socket, Message::Text(ev), within).await {
+            Sent::Ok => hub.metrics().ws_message("out"),
+            Sent::Broken | Sent::Stalled => return,
+        }
     }
 }
 
@@ -225,7 +244,7 @@ async fn send(socket: &mut WebSocket, msg: Message, within: Duration) -> Sent {
 }
 
 /// The session loop: events out, messages in, keepalive.
-async fn drive(socket: &mut WebSocket, hub: &Hub, mut session: Session, caller: &Caller) -> End {
+async fn drive(socket: &mut WebSocket, hub: &Hub, session: &mut Session, caller: &Caller) -> End {
     let cfg = hub.config();
     let ping_every = cfg.ping_interval();
     let pong_within = cfg.pong_timeout();
@@ -254,7 +273,7 @@ async fn drive(socket: &mut WebSocket, hub: &Hub, mut session: Session, caller: 
                 match send(socket, Message::Text(ev), pong_within).await {
                     Sent::Ok => metrics.ws_message("out"),
                     Sent::Broken => return End::Gone,
-                    Sent::Stalled => return stalled(&session),
+                    Sent::Stalled => return stalled(session),
                 }
             }
             msg = socket.recv() => {
@@ -275,7 +294,7 @@ async fn drive(socket: &mut WebSocket, hub: &Hub, mut session: Session, caller: 
                     }
                     Some(Ok(Message::Text(text))) => {
                         metrics.ws_message("in");
-                        if let Some(end) = on_text(text, &session, caller).await {
+                        if let Some(end) = on_text(text, session, caller).await {
                             return end;
                         }
                     }
@@ -301,7 +320,7 @@ async fn drive(socket: &mut WebSocket, hub: &Hub, mut session: Session, caller: 
                     match send(socket, Message::Ping(Default::default()), pong_within).await {
                         Sent::Ok => {}
                         Sent::Broken => return End::Gone,
-                        Sent::Stalled => return stalled(&session),
+                        Sent::Stalled => return stalled(session),
                     }
                     next_ping = now + ping_every;
                     pong_due.get_or_insert(now + pong_within);
@@ -647,15 +666,17 @@ mod tests {
                 s.set_read_timeout(Some(Duration::from_millis(200)))
                     .unwrap();
             }
+            // one read of at most 200 ms, answering a ping if one came
+            let mut read_alive = |pings: &mut u32| match alive.read() {
+                Ok(M::Ping(_)) => *pings += 1,
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(e) => panic!("the answering client was closed: {e}"),
+            };
             while t0.elapsed() < Duration::from_secs(4) {
-                match alive.read() {
-                    Ok(M::Ping(_)) => pings += 1,
-                    Ok(_) => {}
-                    Err(tungstenite::Error::Io(e))
-                        if e.kind() == std::io::ErrorKind::WouldBlock
-                            || e.kind() == std::io::ErrorKind::TimedOut => {}
-                    Err(e) => panic!("the answering client was closed: {e}"),
-                }
+                read_alive(&mut pings);
             }
             assert!(pings >= 2, "{pings} pings");
             // `silent` read nothing for 4 s: hello, a ping, then 4408
@@ -665,9 +686,10 @@ mod tests {
             assert_eq!(before.len(), 1);
             // the closed session left its room while `alive` stays: its task
             // ends asynchronously, so wait for it (up to 10 s on a busy machine)
+            // (reading `alive` meanwhile, so it keeps answering pings)
             let t0 = std::time::Instant::now();
             while hub.sessions() != 1 && t0.elapsed() < Duration::from_secs(10) {
-                std::thread::sleep(Duration::from_millis(20));
+                read_alive(&mut pings);
             }
             assert_eq!(hub.sessions(), 1);
             alive.send(M::text(r#"{"type":"ping"}"#)).unwrap();

@@ -248,6 +248,12 @@ impl Session {
         self.rx.recv().await
     }
 
+    /// An event already queued, without waiting (`None` when the queue is
+    /// empty). Used to deliver what was queued before a protocol close.
+    pub fn queued_event(&mut self) -> Option<Utf8Bytes> {
+        self.rx.try_recv().ok()
+    }
+
     /// The close code and reason the server asked for, if any.
     pub fn close_requested(&self) -> Option<(u16, String)> {
         match self.me.shared.close.load(Ordering::Acquire) {
