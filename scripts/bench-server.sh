@@ -18,6 +18,9 @@
 #      durable store write;
 #   4. HTTP, cache off (`--cache-enabled false`): the same POST, every
 #      request parsed and checked by the packs in wasm, then stored;
+#   4b. the disk's floor (fsync of a small append, no Plancheck), and both
+#      POSTs again with the data directory on tmpfs, where fsync is free
+#      (BENCH_TMPFS=0 skips those);
 #   5. WebSocket: N idle live sessions over B buildings held for HOLD
 #      seconds (longer than the server's 20 s ping interval plus 20 s pong
 #      timeout, default config), with the server's VmRSS before and after.
@@ -30,7 +33,7 @@
 #
 # Environment: BENCH_ONLY (http,ws), BENCH_DURATION (20s), BENCH_WARMUP (5s),
 # BENCH_CONNS ("1 4"), BENCH_WS_SESSIONS (10000), BENCH_WS_BUILDINGS (100),
-# BENCH_WS_HOLD (50), BENCH_IDLE_WAIT (180: seconds to wait for a quiet
+# BENCH_WS_HOLD (50), BENCH_TMPFS (1), BENCH_IDLE_WAIT (180: seconds to wait for a quiet
 # machine), BENCH_RETRIES (3), BENCH_KEEP (1: keep the temporary directory).
 # Only loopback addresses are used; every server is stopped at exit.
 set -euo pipefail
@@ -90,6 +93,7 @@ cleanup() {
     for p in "${pids[@]}"; do
         wait "$p" 2>/dev/null || true
     done
+    [ -z "${shm:-}" ] || rm -rf "$shm"
     if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -98,9 +102,9 @@ trap cleanup EXIT
 start_server() {
     local name=$1
     shift
-    local dir="$work/$name"
+    local dir="${DATA_ROOT:-$work}/$name"
     mkdir -p "$dir"
-    ln -s ../compiled "$dir/compiled"
+    ln -s "$work/compiled" "$dir/compiled"
     # Only the flags given here: no PLANCHECK_* from the caller's environment.
     env $(env | sed -n 's/^\(PLANCHECK_[A-Z_]*\)=.*/-u \1/p') \
         "$bin" serve --listen 127.0.0.1:0 --packs-dir "$packs_dir" --data-dir "$dir" "$@" \
@@ -240,6 +244,34 @@ post_run() {
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "load average $load_start"
 
+# --- the disk's own floor -----------------------------------------------------
+# What one durable write costs on the filesystem the data directories are on,
+# without Plancheck: append ~600 bytes (a validation record's size) and fsync,
+# 2,000 times (sled's flush is a write plus fsync). Every acknowledged POST
+# waits for at least one of these.
+fsync_line=""
+if [[ "$only" == *http* ]]; then
+    quiet_wait
+    fsync_line=$(python3 - "$work/fsync-probe" <<'EOF'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+ts = []
+for _ in range(2000):
+    os.write(fd, b"x" * 600)
+    t = time.perf_counter()
+    os.fsync(fd)
+    ts.append(time.perf_counter() - t)
+os.close(fd)
+os.unlink(sys.argv[1])
+ts.sort()
+q = lambda f: 1000 * ts[min(len(ts) - 1, int(f * len(ts)))]
+print(f"fsync of a 600-byte append ({len(ts)} times): mean {1000 * sum(ts) / len(ts):.3f} ms, "
+      f"p50 {q(0.5):.3f} ms, p90 {q(0.9):.3f} ms, p99 {q(0.99):.3f} ms, max {1000 * ts[-1]:.3f} ms")
+EOF
+)
+    say "$fsync_line"
+fi
+
 # --- 3, 4. HTTP -------------------------------------------------------------
 if [[ "$only" == *http* ]]; then
     # Cache on.
@@ -266,6 +298,24 @@ if [[ "$only" == *http* ]]; then
     TOKEN=$token wrk -t1 -c4 -d"$warmup" -s tests/benches/post.lua "$base" >/dev/null
     for c in $conns; do post_run "POST cold" "$c"; done
     stop_server
+
+    # The same two POSTs with the data directory on tmpfs (/dev/shm), where
+    # fsync costs nothing: what the request costs without the disk's
+    # durable-write latency (BENCH_TMPFS=0 skips these).
+    if [ "${BENCH_TMPFS:-1}" = 1 ] && [ -d /dev/shm ]; then
+        shm=$(mktemp -d /dev/shm/plancheck-bench.XXXXXX)
+        DATA_ROOT=$shm start_server cached-tmpfs
+        post_once >/dev/null
+        TOKEN=$token wrk -t1 -c1 -d"$warmup" -s tests/benches/post.lua "$base" >/dev/null
+        post_run "POST cached, store on tmpfs" 1
+        stop_server
+        DATA_ROOT=$shm start_server cold-tmpfs --cache-enabled false
+        post_once >/dev/null
+        TOKEN=$token wrk -t1 -c1 -d"$warmup" -s tests/benches/post.lua "$base" >/dev/null
+        post_run "POST cold, store on tmpfs" 1
+        stop_server
+        rm -rf "$shm"
+    fi
 fi
 
 # --- 5. WebSocket -----------------------------------------------------------
@@ -296,6 +346,7 @@ if [ -s "$results" ]; then
     echo
     cat "$metrics_notes"
 fi
+[ -z "$fsync_line" ] || { echo; echo "disk floor (the filesystem of $work): $fsync_line"; }
 if [ -n "$ws_line" ]; then
     echo
     echo "idle WebSocket sessions ($buildings buildings, held ${hold} s):"
