@@ -303,12 +303,25 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
                 params.push(("ids.ids".into(), xml));
                 packs.push("ids".into());
             }
-            let (sandbox, reg) = open_registry(&host)?;
-            let selected =
-                check::select_packs(&reg, &host.packs_dir, &packs, jurisdiction.as_deref())
-                    .map_err(|e| CliError(e.message))?;
-            check::check_known_rules(&selected, &rules).map_err(|e| CliError(e.message))?;
-            let m: Model = crate::input::load_file(&model).map_err(|e| CliError(e.to_string()))?;
+            // The model loads on a second thread while the packs are opened
+            // (loading compiled code from the cache); errors are reported in
+            // the same order as if one came after the other.
+            let (sandbox, selected, m) = std::thread::scope(|s| {
+                let loading = s.spawn(|| crate::input::load_file(&model));
+                let packs = open_registry(&host).and_then(|(sandbox, reg)| {
+                    let selected =
+                        check::select_packs(&reg, &host.packs_dir, &packs, jurisdiction.as_deref())
+                            .map_err(|e| CliError(e.message))?;
+                    check::check_known_rules(&selected, &rules).map_err(|e| CliError(e.message))?;
+                    Ok((sandbox, selected))
+                });
+                let loaded = loading
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                let (sandbox, selected) = packs?;
+                let m: Model = loaded.map_err(|e| CliError(e.to_string()))?;
+                Ok::<_, CliError>((sandbox, selected, m))
+            })?;
             let m = Arc::new(m);
             let rep: CheckReport = check::run(&sandbox, &selected, m.clone(), &rules, &params);
             let text = match format {

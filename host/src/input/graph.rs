@@ -4,88 +4,65 @@
 //! IDS pack: materials, classifications, `partOf`, any attribute of any
 //! entity).
 //!
-//! Built lazily: loading a model only keeps the file's bytes (one copy) and
-//! its units; the first question scans the records (ifc-lite-core's
-//! [`EntityScanner`]) and the first inverse question indexes references.
-//! Packs that never ask pay nothing, so the common check path is unchanged.
+//! Built from the loader's own scan of the file: the model keeps the
+//! file's bytes (one copy), its units, and the record list and id index the
+//! loader made, so answering needs no second pass. The inverse index is
+//! built on the first inverse question; packs that never ask pay only the
+//! memory of the record list (24 bytes a record).
 //! Schema facts (inheritance, attribute names) come from ifc-lite-core's
 //! registry, generated from the EXPRESS schemas.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, OnceLock};
 
-use ifc_lite_core::{parse_entity, AttributeValue, EntityScanner, MeasureUnit, SchemaVersion};
+use ifc_lite_core::{parse_entity, AttributeValue, MeasureUnit, SchemaVersion};
 use plancheck_model::{EntityClass, Instance, InstanceGraph, StepAtom, StepScalar, StepValue};
 
 use super::schema::{self, ClassInfo};
+use super::step::{IdIndex, Record};
 use super::units::Units;
 
-/// The lazily indexed instance graph of one IFC file.
+/// The instance graph of one IFC file.
 pub(crate) struct IfcGraph {
     bytes: Arc<[u8]>,
     v: SchemaVersion,
     units: Units,
-    index: OnceLock<Index>,
+    index: Index,
     inverse: OnceLock<HashMap<u32, Vec<u32>>>,
 }
 
-struct Rec {
-    id: u32,
-    class: u32,
-    start: usize,
-    end: usize,
-}
-
 struct Index {
-    records: Vec<Rec>,
+    records: Vec<Record>,
     classes: Vec<ClassInfo>,
-    by_id: HashMap<u32, u32>,
+    by_id: IdIndex,
 }
 
 impl IfcGraph {
-    /// Keeps `bytes` (copied once) for questions asked later.
-    pub(crate) fn new(bytes: &[u8], v: SchemaVersion, units: Units) -> Self {
+    /// Keeps `bytes` (copied once) and the loader's scan of them
+    /// ([`super::step::Step::into_parts`]) for questions asked later.
+    pub(crate) fn new(
+        bytes: &[u8],
+        v: SchemaVersion,
+        units: Units,
+        records: Vec<Record>,
+        classes: Vec<ClassInfo>,
+        by_id: IdIndex,
+    ) -> Self {
         IfcGraph {
             bytes: Arc::from(bytes),
             v,
             units,
-            index: OnceLock::new(),
+            index: Index {
+                records,
+                classes,
+                by_id,
+            },
             inverse: OnceLock::new(),
         }
     }
 
     fn index(&self) -> &Index {
-        self.index.get_or_init(|| {
-            let mut scanner = EntityScanner::new(&self.bytes);
-            let mut records = Vec::new();
-            let mut classes: Vec<ClassInfo> = Vec::new();
-            let mut class_of: HashMap<String, u32> = HashMap::new();
-            let mut by_id = HashMap::new();
-            while let Some((id, keyword, start, end)) = scanner.next_entity() {
-                let class = match class_of.get(keyword) {
-                    Some(&c) => c,
-                    None => {
-                        let c = classes.len() as u32;
-                        classes.push(ClassInfo::new(self.v, keyword));
-                        class_of.insert(keyword.to_owned(), c);
-                        c
-                    }
-                };
-                // the first declaration wins, as in the loader
-                by_id.entry(id).or_insert(records.len() as u32);
-                records.push(Rec {
-                    id,
-                    class,
-                    start,
-                    end,
-                });
-            }
-            Index {
-                records,
-                classes,
-                by_id,
-            }
-        })
+        &self.index
     }
 
     fn decode(&self, ix: &Index, r: usize) -> Option<Vec<AttributeValue>> {
@@ -236,7 +213,7 @@ impl InstanceGraph for IfcGraph {
         let ix = self.index();
         ids.iter()
             .map(|id| {
-                let r = *ix.by_id.get(id)? as usize;
+                let r = ix.by_id.lookup(*id)?;
                 let class = &ix.classes[ix.records[r].class as usize];
                 if !class.known {
                     return None;

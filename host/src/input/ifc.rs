@@ -73,9 +73,12 @@ pub(crate) fn load(bytes: &[u8], name: &str) -> Result<Model, InputError> {
         loader.warn(format!("{name}: the file has no 'DATA;' section marker"));
     }
     loader.run();
-    // the instance graph (contract 0.2.0) is built lazily, on first use
-    let graph = super::graph::IfcGraph::new(bytes, v, loader.units.clone());
+    let units = loader.units.clone();
     let mut model = loader.finish()?;
+    // the instance graph (contract 0.2.0) reuses the scan; its inverse
+    // index is built lazily, on first use
+    let (records, classes, index) = step.into_parts();
+    let graph = super::graph::IfcGraph::new(bytes, v, units, records, classes, index);
     model.set_graph(std::sync::Arc::new(graph));
     Ok(model)
 }

@@ -22,12 +22,23 @@ pub(crate) struct Record {
 }
 
 /// Id → record index. Dense ids (the usual case) use a vector.
-enum IdIndex {
+pub(crate) enum IdIndex {
     Dense(Vec<u32>),
     Sparse(HashMap<u32, u32>),
 }
 
 const NONE: u32 = u32::MAX;
+
+impl IdIndex {
+    /// The record index of `#id` (the first declaration where it is declared twice).
+    pub fn lookup(&self, id: u32) -> Option<usize> {
+        let i = match self {
+            IdIndex::Dense(v) => *v.get(id as usize)?,
+            IdIndex::Sparse(m) => *m.get(&id)?,
+        };
+        (i != NONE).then_some(i as usize)
+    }
+}
 
 /// A scanned STEP file.
 pub(crate) struct Step<'a> {
@@ -154,11 +165,13 @@ impl<'a> Step<'a> {
 
     /// The record index of `#id`.
     pub fn lookup(&self, id: u32) -> Option<usize> {
-        let i = match &self.index {
-            IdIndex::Dense(v) => *v.get(id as usize)?,
-            IdIndex::Sparse(m) => *m.get(&id)?,
-        };
-        (i != NONE).then_some(i as usize)
+        self.index.lookup(id)
+    }
+
+    /// The records, their classes and the id index, for the instance graph
+    /// (which then needs no second scan of the file).
+    pub fn into_parts(self) -> (Vec<Record>, Vec<ClassInfo>, IdIndex) {
+        (self.records, self.classes, self.index)
     }
 
     /// The class of record `i`.

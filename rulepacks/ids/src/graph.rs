@@ -5,8 +5,8 @@
 //! entities. Works the same natively and in the sandbox (through
 //! [`ModelView`]).
 
+use foldhash::{HashMap, HashSet};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use plancheck_sdk::{EntityClass, Instance, ModelView, StepAtom, StepValue};
@@ -23,7 +23,13 @@ pub struct Graph<'m> {
     scales: RefCell<HashMap<String, Option<f64>>>,
     /// Property sets by object, built once per check (see `props`).
     pub(crate) sets: RefCell<HashMap<u32, Rc<crate::props::Sets>>>,
+    /// Members of long reference lists by (instance, attribute index),
+    /// see [`Graph::holds`].
+    members: RefCell<HashMap<(u32, usize), HashSet<u32>>>,
 }
+
+/// Reference lists longer than this are looked up through a hash set.
+const LONG_LIST: usize = 16;
 
 /// What the relationships say about one object.
 #[derive(Debug, Default)]
@@ -63,6 +69,7 @@ impl<'m> Graph<'m> {
             facts: RefCell::default(),
             scales: RefCell::default(),
             sets: RefCell::default(),
+            members: RefCell::default(),
         }
     }
 
@@ -221,7 +228,7 @@ impl<'m> Graph<'m> {
         let rels = self.referencing(id);
         for &r in rels.iter() {
             let Some(rel) = self.get(r) else { continue };
-            let related = |name: &str| self.attr(&rel, name).is_some_and(|v| v.has_ref(id));
+            let related = |name: &str| self.holds(&rel, name, id);
             match rel_kind(&rel.class) {
                 "IFCRELDEFINESBYPROPERTIES" | "IFCRELOVERRIDESPROPERTIES"
                     if related("RelatedObjects") =>
@@ -289,6 +296,36 @@ impl<'m> Graph<'m> {
         // references already; IfcRelDefinesByProperties in IFC2X3 sometimes
         // names a type: not a property set, filtered where sets are read
         f
+    }
+
+    /// Whether attribute `name` of `inst` references `id` (as
+    /// [`StepValue::has_ref`]). A long list is indexed once, so reading the
+    /// facts of every member of a relationship with thousands of members
+    /// (every wall of a storey) is linear, not quadratic.
+    fn holds(&self, inst: &Instance, name: &str, id: u32) -> bool {
+        let Some(k) = self.attribute_index(&inst.class, name) else {
+            return false;
+        };
+        match inst.attributes.get(k) {
+            Some(StepValue::List(l)) if l.len() > LONG_LIST => {
+                let key = (inst.id, k);
+                if let Some(set) = self.members.borrow().get(&key) {
+                    return set.contains(&id);
+                }
+                let set: HashSet<u32> = l
+                    .iter()
+                    .filter_map(|s| match s.atom {
+                        StepAtom::Ref(r) => Some(r),
+                        _ => None,
+                    })
+                    .collect();
+                let hit = set.contains(&id);
+                self.members.borrow_mut().insert(key, set);
+                hit
+            }
+            Some(v) => v.has_ref(id),
+            None => false,
+        }
     }
 
     /// The type object of `id` (itself for a type object).

@@ -4,8 +4,9 @@
 //! attribute of any entity.
 //!
 //! A model built from IFC carries a graph ([`Model::graph`]); a JSON model
-//! has none. The host builds the graph lazily on first use, so packs that
-//! never ask pay nothing.
+//! has none. The host builds the graph from the loader's own scan of the
+//! file (its inverse index on first use), so packs that never ask pay no
+//! CPU for it.
 //!
 //! [`Model::graph`]: crate::Model::graph
 
