@@ -80,15 +80,16 @@ impl IfcGraph {
         self.inverse.get_or_init(|| {
             let ix = self.index();
             let mut inv: HashMap<u32, Vec<u32>> = HashMap::new();
+            let mut seen = Vec::new();
             for rec in &ix.records {
                 if !ix.classes[rec.class as usize].known {
                     continue;
                 }
-                let mut seen = Vec::new();
+                seen.clear();
                 scan_refs(&self.bytes[rec.start..rec.end], &mut seen);
                 seen.sort_unstable();
                 seen.dedup();
-                for target in seen {
+                for &target in &seen {
                     inv.entry(target).or_default().push(rec.id);
                 }
             }
@@ -136,47 +137,53 @@ fn scan_refs(record: &[u8], out: &mut Vec<u32>) {
 }
 
 /// A decoded value without lists.
-fn scalar(a: &AttributeValue) -> StepScalar {
+// The conversions take the decoded values by value: strings move into
+// the instance instead of being copied.
+fn scalar(a: AttributeValue) -> StepScalar {
     match a {
         AttributeValue::Typed { name, value } => StepScalar {
-            type_name: Some(
-                schema::defined_type(name)
-                    .map(|d| d.name.to_owned())
-                    .unwrap_or_else(|| name.to_string()),
-            ),
-            atom: atom(value),
+            type_name: Some(match schema::defined_type(&name) {
+                Some(d) => d.name.to_owned(),
+                None => name.into_string(),
+            }),
+            atom: atom(*value),
         },
         other => StepScalar::plain(atom(other)),
     }
 }
 
-fn atom(a: &AttributeValue) -> StepAtom {
+fn atom(a: AttributeValue) -> StepAtom {
     match a {
-        AttributeValue::EntityRef(r) => StepAtom::Ref(*r),
-        AttributeValue::String(s) => StepAtom::Text(s.clone()),
-        AttributeValue::Integer(i) => StepAtom::Integer(*i),
-        AttributeValue::Float(f) => StepAtom::Real(*f),
-        AttributeValue::Binary(b) => StepAtom::Binary(b.clone()),
-        AttributeValue::Enum(e) => match e.trim_matches('.') {
-            "T" | "TRUE" => StepAtom::Boolean(true),
-            "F" | "FALSE" => StepAtom::Boolean(false),
-            "U" | "UNKNOWN" => StepAtom::Unknown,
-            other => StepAtom::Enum(other.to_owned()),
-        },
+        AttributeValue::EntityRef(r) => StepAtom::Ref(r),
+        AttributeValue::String(s) => StepAtom::Text(s),
+        AttributeValue::Integer(i) => StepAtom::Integer(i),
+        AttributeValue::Float(f) => StepAtom::Real(f),
+        AttributeValue::Binary(b) => StepAtom::Binary(b),
+        AttributeValue::Enum(e) => {
+            let t = e.trim_matches('.');
+            match t {
+                "T" | "TRUE" => StepAtom::Boolean(true),
+                "F" | "FALSE" => StepAtom::Boolean(false),
+                "U" | "UNKNOWN" => StepAtom::Unknown,
+                _ if t.len() == e.len() => StepAtom::Enum(e),
+                _ => StepAtom::Enum(t.to_owned()),
+            }
+        }
         AttributeValue::List(_) => StepAtom::Nested,
-        AttributeValue::Typed { value, .. } => atom(value),
+        AttributeValue::Typed { value, .. } => atom(*value),
         AttributeValue::Null => StepAtom::Null,
         AttributeValue::Derived => StepAtom::Derived,
     }
 }
 
-fn value(a: &AttributeValue) -> StepValue {
+fn value(a: AttributeValue) -> StepValue {
     match a {
-        AttributeValue::List(l) => StepValue::List(l.iter().map(scalar).collect()),
-        // IFC4 `IFCPROPERTYSETDEFINITIONSET((#1,#2))`: a typed list
-        AttributeValue::Typed { value, .. } if matches!(**value, AttributeValue::List(_)) => {
-            let items = value.as_list().unwrap_or(&[]);
-            StepValue::List(items.iter().map(scalar).collect())
+        AttributeValue::List(l) => StepValue::List(l.into_iter().map(scalar).collect()),
+        AttributeValue::Typed { value, .. } if matches!(*value, AttributeValue::List(_)) => {
+            let AttributeValue::List(items) = *value else {
+                unreachable!("matched as a list")
+            };
+            StepValue::List(items.into_iter().map(scalar).collect())
         }
         other => StepValue::Single(scalar(other)),
     }
@@ -222,7 +229,7 @@ impl InstanceGraph for IfcGraph {
                 Some(Instance {
                     id: *id,
                     class: class.name.clone(),
-                    attributes: attrs.iter().map(value).collect(),
+                    attributes: attrs.into_iter().map(value).collect(),
                 })
             })
             .collect()

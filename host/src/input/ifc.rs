@@ -915,18 +915,37 @@ impl<'s, 'a> Loader<'s, 'a> {
             })
             .collect();
         // property sets: the element's own first, then its type's
-        let psets = std::mem::take(&mut self.psets);
+        let mut psets = std::mem::take(&mut self.psets);
         let mut elements = std::mem::take(&mut self.elements);
-        for ((i, e), predefined) in elements.iter_mut().enumerate().zip(resolved) {
-            let x = &self.extra[i];
-            let mut sets: Vec<PropertySet> = Vec::new();
-            let own = x.psets.iter();
+        let extra = &self.extra;
+        let sets_of = |i: usize| {
+            let x = &extra[i];
             let inherited = x
                 .type_of
                 .iter()
-                .flat_map(|&t| self.extra[t as usize].psets.iter());
-            for p in own.chain(inherited) {
-                if let Some(Some(set)) = psets.get(p) {
+                .flat_map(|&t| extra[t as usize].psets.iter());
+            x.psets.iter().chain(inherited).copied()
+        };
+        // how often each set is used: its last use takes it instead of a
+        // copy (most sets belong to one element)
+        let mut uses: HashMap<usize, u32> = HashMap::with_capacity(psets.len());
+        for i in 0..n {
+            for p in sets_of(i) {
+                *uses.entry(p).or_default() += 1;
+            }
+        }
+        for ((i, e), predefined) in elements.iter_mut().enumerate().zip(resolved) {
+            let mut sets: Vec<PropertySet> = Vec::new();
+            for p in sets_of(i) {
+                let left = uses.get_mut(&p).map_or(0, |u| {
+                    *u -= 1;
+                    *u
+                });
+                if left == 0 {
+                    if let Some(Some(set)) = psets.remove(&p) {
+                        merge_owned(&mut sets, Rc::unwrap_or_clone(set));
+                    }
+                } else if let Some(Some(set)) = psets.get(&p) {
                     merge(&mut sets, set);
                 }
             }
@@ -980,6 +999,35 @@ fn merge(sets: &mut Vec<PropertySet>, set: &PropertySet) {
                 .collect();
             drop(have);
             existing.properties.extend(add.into_iter().cloned());
+        }
+    }
+}
+
+/// As [`merge`], taking the set.
+fn merge_owned(sets: &mut Vec<PropertySet>, set: PropertySet) {
+    match sets
+        .iter_mut()
+        .find(|s| s.name == set.name && s.kind == set.kind)
+    {
+        None => sets.push(set),
+        Some(existing) => {
+            let have: std::collections::HashSet<&str> = existing
+                .properties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            let keep: Vec<bool> = set
+                .properties
+                .iter()
+                .map(|p| !have.contains(p.name.as_str()))
+                .collect();
+            drop(have);
+            existing.properties.extend(
+                set.properties
+                    .into_iter()
+                    .zip(keep)
+                    .filter_map(|(p, k)| k.then_some(p)),
+            );
         }
     }
 }
