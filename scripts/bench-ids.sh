@@ -29,29 +29,39 @@ i_suite=$(echo "$py" | awk '$1=="suite-314"{print $2}')
 i_big=$(echo "$py" | awk '$1=="bench-10k"{print $2}')
 # whole processes on the larger model: the CLI (compiled pack cached, as
 # after the first run) against ifctester's own command line
-echo "== processes: plancheck check --ids vs python3 -m ifctester (best of 3), load average $(load)"
+rounds="${BENCH_ROUNDS:-7}"
+echo "== processes: plancheck check --ids vs python3 -m ifctester, interleaved, $rounds rounds, load average $(load)"
 cargo build -q --release -p plancheck
 packs=$(mktemp -d); data=$(mktemp -d)
 cp target/wasm32-wasip2/plugin/ids.wasm "$packs/ids.wasm"
 cli() { target/release/plancheck check --packs-dir "$packs" --data-dir "$data" --ids "$big_ids" --format json "$big_ifc" >/dev/null || [ $? -eq 1 ]; }
 cli # warm the compile cache
-best() { python3 - "$@" <<'PY'
-import subprocess, sys, time
-ts = []
-for _ in range(3):
-    t = time.perf_counter()
-    r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ts.append(time.perf_counter() - t)
-print(min(ts))
+# One run of each per round, alternating, so that this VM's drifting speed
+# (tens of percent within minutes) falls on both sides alike; best and
+# median over the rounds.
+read -r c_big t_big c_med t_med < <(python3 - "$rounds" \
+    target/release/plancheck check --packs-dir "$packs" --data-dir "$data" --ids "$big_ids" --format json "$big_ifc" \
+    -- python3 -m ifctester "$big_ids" "$big_ifc" -r Json -o /dev/null <<'PY'
+import statistics, subprocess, sys, time
+rounds = int(sys.argv[1])
+args = sys.argv[2:]
+cut = args.index("--")
+cmds = [args[:cut], args[cut + 1:]]
+ts = [[], []]
+for r in range(rounds):
+    for k, cmd in enumerate(cmds):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ts[k].append(time.perf_counter() - t)
+    print(f"  round {r + 1}: plancheck {ts[0][-1]*1e3:.1f} ms, ifctester {ts[1][-1]*1e3:.1f} ms, {ts[1][-1]/ts[0][-1]:.1f}x", file=sys.stderr)
+print(min(ts[0]), min(ts[1]), statistics.median(ts[0]), statistics.median(ts[1]))
 PY
-}
-c_big=$(best target/release/plancheck check --packs-dir "$packs" --data-dir "$data" --ids "$big_ids" --format json "$big_ifc")
-t_big=$(best python3 -m ifctester "$big_ids" "$big_ifc" -r Json -o /dev/null)
+)
 rm -rf "$packs" "$data"
-python3 - "$p_suite" "$p_big" "$i_suite" "$i_big" "$c_big" "$t_big" <<'PY'
+python3 - "$p_suite" "$p_big" "$i_suite" "$i_big" "$c_big" "$t_big" "$c_med" "$t_med" <<'PY'
 import sys
-ps, pb, i_s, i_b, cb, tb = map(float, sys.argv[1:])
+ps, pb, i_s, i_b, cb, tb, cm, tm = map(float, sys.argv[1:])
 print(f"suite-314 (in process): plancheck {ps*1e3:.1f} ms, ifctester {i_s*1e3:.1f} ms: {i_s/ps:.1f}x")
 print(f"bench-10k (in process): plancheck {pb*1e3:.1f} ms, ifctester {i_b*1e3:.1f} ms: {i_b/pb:.1f}x")
-print(f"bench-10k (processes):  plancheck {cb*1e3:.1f} ms, ifctester {tb*1e3:.1f} ms: {tb/cb:.1f}x")
+print(f"bench-10k (processes):  plancheck {cb*1e3:.1f} ms, ifctester {tb*1e3:.1f} ms: {tb/cb:.1f}x (best); medians {cm*1e3:.1f} / {tm*1e3:.1f} ms: {tm/cm:.1f}x")
 PY
