@@ -726,6 +726,14 @@ mod tests {
             assert_eq!((c, r.as_str()), (1001, "server shutting down"));
         })
         .await;
+        // The session ends once the client has answered the close (above,
+        // after the grace, since this client read nothing during it); it
+        // leaves the hub asynchronously: wait for that (up to 10 s on a busy
+        // machine): a loaded test run once saw the count a moment too early.
+        let t0 = std::time::Instant::now();
+        while s.hub.sessions() != 0 && t0.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert_eq!(s.hub.sessions(), 0);
     }
 
