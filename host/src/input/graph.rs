@@ -15,11 +15,11 @@
 use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, OnceLock};
 
-use ifc_lite_core::{parse_entity, AttributeValue, MeasureUnit, SchemaVersion};
+use ifc_lite_core::{AttributeValue, MeasureUnit, SchemaVersion};
 use plancheck_model::{EntityClass, Instance, InstanceGraph, StepAtom, StepScalar, StepValue};
 
 use super::schema::{self, ClassInfo};
-use super::step::{IdIndex, Record};
+use super::step::{decode_record, IdIndex, Record};
 use super::units::Units;
 
 /// The instance graph of one IFC file.
@@ -61,24 +61,9 @@ impl IfcGraph {
         }
     }
 
-    fn index(&self) -> &Index {
-        &self.index
-    }
-
-    fn decode(&self, ix: &Index, r: usize) -> Option<Vec<AttributeValue>> {
-        let rec = &ix.records[r];
-        let record = &self.bytes[rec.start..rec.end];
-        // the direct decoder where it can (input/decode.rs), else the crate's
-        if let Some(attrs) = super::decode::attributes(record) {
-            return Some(attrs);
-        }
-        let (_, _, tokens) = parse_entity(record).ok()?;
-        Some(tokens.iter().map(AttributeValue::from_token).collect())
-    }
-
     fn inverse(&self) -> &HashMap<u32, Vec<u32>> {
         self.inverse.get_or_init(|| {
-            let ix = self.index();
+            let ix = &self.index;
             let mut inv: HashMap<u32, Vec<u32>> = HashMap::new();
             let mut seen = Vec::new();
             for rec in &ix.records {
@@ -191,7 +176,7 @@ fn value(a: AttributeValue) -> StepValue {
 
 impl InstanceGraph for IfcGraph {
     fn instances_of(&self, class: &str) -> Vec<u32> {
-        let ix = self.index();
+        let ix = &self.index;
         if class == "*" {
             return ix
                 .records
@@ -217,7 +202,7 @@ impl InstanceGraph for IfcGraph {
     }
 
     fn instances(&self, ids: &[u32]) -> Vec<Option<Instance>> {
-        let ix = self.index();
+        let ix = &self.index;
         ids.iter()
             .map(|id| {
                 let r = ix.by_id.lookup(*id)?;
@@ -225,7 +210,8 @@ impl InstanceGraph for IfcGraph {
                 if !class.known {
                     return None;
                 }
-                let attrs = self.decode(ix, r)?;
+                let rec = &ix.records[r];
+                let attrs = decode_record(&self.bytes[rec.start..rec.end]).ok()?;
                 Some(Instance {
                     id: *id,
                     class: class.name.clone(),

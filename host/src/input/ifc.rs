@@ -941,11 +941,12 @@ impl<'s, 'a> Loader<'s, 'a> {
                     *u -= 1;
                     *u
                 });
-                if left == 0 {
-                    if let Some(Some(set)) = psets.remove(&p) {
-                        merge_owned(&mut sets, Rc::unwrap_or_clone(set));
-                    }
-                } else if let Some(Some(set)) = psets.get(&p) {
+                let set = if left == 0 {
+                    psets.remove(&p).flatten().map(Rc::unwrap_or_clone)
+                } else {
+                    psets.get(&p).and_then(|s| s.as_deref().cloned())
+                };
+                if let Some(set) = set {
                     merge(&mut sets, set);
                 }
             }
@@ -980,31 +981,7 @@ impl<'s, 'a> Loader<'s, 'a> {
 
 /// Adds `set` to `sets`: a set of the same name and kind gains the
 /// properties it lacks (earlier values win), otherwise `set` is appended.
-fn merge(sets: &mut Vec<PropertySet>, set: &PropertySet) {
-    match sets
-        .iter_mut()
-        .find(|s| s.name == set.name && s.kind == set.kind)
-    {
-        None => sets.push(set.clone()),
-        Some(existing) => {
-            let have: std::collections::HashSet<&str> = existing
-                .properties
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect();
-            let add: Vec<&Property> = set
-                .properties
-                .iter()
-                .filter(|p| !have.contains(p.name.as_str()))
-                .collect();
-            drop(have);
-            existing.properties.extend(add.into_iter().cloned());
-        }
-    }
-}
-
-/// As [`merge`], taking the set.
-fn merge_owned(sets: &mut Vec<PropertySet>, set: PropertySet) {
+fn merge(sets: &mut Vec<PropertySet>, set: PropertySet) {
     match sets
         .iter_mut()
         .find(|s| s.name == set.name && s.kind == set.kind)

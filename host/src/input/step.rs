@@ -182,13 +182,7 @@ impl<'a> Step<'a> {
     /// Decodes record `i` into its attribute values.
     pub fn decode(&self, i: usize) -> Result<Vec<AttributeValue>, String> {
         let r = self.records[i];
-        let record = &self.bytes[r.start..r.end];
-        if let Some(attrs) = super::decode::attributes(record) {
-            return Ok(attrs);
-        }
-        let (_, _, tokens) = parse_entity(record)
-            .map_err(|e| format!("cannot be parsed ({})", short(&e.to_string())))?;
-        Ok(tokens.iter().map(AttributeValue::from_token).collect())
+        decode_record(&self.bytes[r.start..r.end])
     }
 
     /// The entity references in attributes `which` of record `i` (a single
@@ -246,6 +240,18 @@ impl<'a> Step<'a> {
     pub fn at_offset(&self, offset: usize) -> String {
         format!("{}:{}: ", self.name, self.line_of(offset))
     }
+}
+
+/// The attribute values of one record (`#id=KEYWORD(...);`): the direct
+/// decoder where it can (input/decode.rs), else the crate's parser, whose
+/// message names what is wrong.
+pub(crate) fn decode_record(record: &[u8]) -> Result<Vec<AttributeValue>, String> {
+    if let Some(attrs) = super::decode::attributes(record) {
+        return Ok(attrs);
+    }
+    let (_, _, tokens) = parse_entity(record)
+        .map_err(|e| format!("cannot be parsed ({})", short(&e.to_string())))?;
+    Ok(tokens.iter().map(AttributeValue::from_token).collect())
 }
 
 fn fast_refs<const N: usize>(record: &[u8], which: [usize; N]) -> Option<[Vec<u32>; N]> {
