@@ -25,6 +25,9 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
 pub const DEFAULT_CPU_TIME_MS: u64 = 5000;
 /// Default memory per pack instance, MiB (also the CLI's default).
 pub const DEFAULT_MEMORY_MIB: usize = 256;
+/// Default memory a pack's slot keeps resident between calls, MiB
+/// ([`crate::sandbox::DEFAULT_KEEP_RESIDENT`]).
+pub const DEFAULT_KEEP_RESIDENT_MIB: usize = crate::sandbox::DEFAULT_KEEP_RESIDENT >> 20;
 
 /// The server's configuration. Field names are the TOML keys.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -46,6 +49,9 @@ pub struct Config {
     pub cpu_time_ms: u64,
     /// Memory limit per pack instance, MiB.
     pub memory_mib: usize,
+    /// Memory each pack slot keeps resident between calls, MiB (0: return
+    /// every page to the kernel after each call).
+    pub keep_resident_mib: usize,
     /// The result cache (`[cache]`).
     pub cache: crate::cache::CacheConfig,
     /// Logs and span export (`[telemetry]`, docs/telemetry.md).
@@ -75,6 +81,7 @@ impl Default for Config {
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             cpu_time_ms: DEFAULT_CPU_TIME_MS,
             memory_mib: DEFAULT_MEMORY_MIB,
+            keep_resident_mib: DEFAULT_KEEP_RESIDENT_MIB,
             cache: crate::cache::CacheConfig::default(),
             telemetry: crate::telemetry::TelemetryConfig::default(),
             auth: crate::auth::AuthConfig::default(),
@@ -157,6 +164,7 @@ impl Config {
         over!(request_timeout_ms, "PLANCHECK_REQUEST_TIMEOUT_MS");
         over!(cpu_time_ms, "PLANCHECK_CPU_TIME_MS");
         over!(memory_mib, "PLANCHECK_MEMORY_MIB");
+        over!(keep_resident_mib, "PLANCHECK_KEEP_RESIDENT_MIB");
         macro_rules! over_live {
             ($field:ident, $name:literal) => {
                 if let Some(v) = var($name) {
@@ -233,6 +241,7 @@ impl Config {
         SandboxConfig {
             cpu_time: Duration::from_millis(self.cpu_time_ms),
             memory_bytes: self.memory_mib << 20,
+            keep_resident: self.keep_resident_mib << 20,
             cache_dir: Some(self.data_dir.join("compiled")),
             ..SandboxConfig::default()
         }
