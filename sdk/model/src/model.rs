@@ -214,7 +214,7 @@ pub struct Model {
 impl Model {
     /// Builds a model. `supertypes` returns the supertypes of an IFC class
     /// name (any case) in the model's schema, nearest first; it is called
-    /// once per distinct class. Duplicate GlobalIds keep the first element
+    /// once per distinct class name (as written). Duplicate GlobalIds keep the first element
     /// for lookups by id and add a warning.
     pub fn new(
         schema: impl Into<String>,
@@ -223,8 +223,13 @@ impl Model {
         supertypes: &dyn Fn(&str) -> Vec<String>,
     ) -> Result<Self, ModelBuildError> {
         let mut by_id = HashMap::with_capacity(elements.len());
-        let mut by_class: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut lineage: HashMap<String, Vec<String>> = HashMap::new();
+        // One slot per distinct upper-case class name (an element's own and
+        // every supertype), holding its elements; each class name as written
+        // maps to its slots once, so an element costs one lookup and no
+        // allocation beyond its id.
+        let mut slot_of: HashMap<String, usize> = HashMap::new();
+        let mut slots: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut lineage: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut warnings = Vec::new();
         for (i, e) in elements.iter().enumerate() {
             if e.id.is_empty() {
@@ -243,16 +248,28 @@ impl Model {
                     e.id, e.class
                 )),
             }
-            let key = e.class.to_ascii_uppercase();
-            let classes = lineage.entry(key.clone()).or_insert_with(|| {
-                let mut v = vec![key.clone()];
-                v.extend(supertypes(&e.class).iter().map(|s| s.to_ascii_uppercase()));
-                v
+            let of = lineage.entry(e.class.as_str()).or_insert_with(|| {
+                let mut names = vec![e.class.to_ascii_uppercase()];
+                names.extend(supertypes(&e.class).iter().map(|s| s.to_ascii_uppercase()));
+                let mut of: Vec<usize> = Vec::with_capacity(names.len());
+                for name in names {
+                    let next = slots.len();
+                    let slot = *slot_of.entry(name.clone()).or_insert(next);
+                    if slot == next {
+                        slots.push((name, Vec::new()));
+                    }
+                    if !of.contains(&slot) {
+                        of.push(slot);
+                    }
+                }
+                of
             });
-            for c in classes.iter() {
-                by_class.entry(c.clone()).or_default().push(i as u32);
+            for &slot in of.iter() {
+                slots[slot].1.push(i as u32);
             }
         }
+        drop(lineage);
+        let by_class: HashMap<String, Vec<u32>> = slots.into_iter().collect();
         storeys.sort_by(|a, b| match (a.elevation, b.elevation) {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
