@@ -96,84 +96,115 @@ pub fn options_for(pack: &Pack, rules: &[String], parameters: &[(String, String)
 /// Runs each pack on the model, in parallel, each in its own sandboxed
 /// instance. A failing pack becomes an error entry; the rest still run.
 pub fn run(
-    sandbox: &Sandbox,
+    sandbox: &Arc<Sandbox>,
     packs: &[Arc<Pack>],
     model: Arc<Model>,
     rules: &[String],
     parameters: &[(String, String)],
 ) -> CheckReport {
-    run_streaming(sandbox, packs, model, rules, parameters, &|_| {})
+    run_streaming(sandbox, packs, model, rules, parameters, Arc::new(|_| {}))
 }
 
+/// Called with each pack's report as soon as that pack finishes, from the
+/// thread the pack ran on.
+pub type OnPackReport = Arc<dyn Fn(&PackReport) + Send + Sync>;
+
 /// As [`run`], calling `on_pack` with each pack's report as soon as that
-/// pack finishes (from the pack's thread; live sessions stream these).
-/// Each pack call runs inside a `pack.check` span recording the pack id and
-/// version, the element count, the outcome and the duration.
+/// pack finishes (live sessions stream these). Each pack call runs inside a
+/// `pack.check` span recording the pack id and version, the element count,
+/// the outcome and the duration.
+///
+/// The first pack runs on the calling thread and every other pack on a
+/// thread of its own, so a slow pack delays no other. Those threads come
+/// from tokio's blocking pool when the caller is inside a tokio runtime
+/// (the server: a warm pool thread, no thread start per check), else they
+/// are started for the call (the CLI, which checks once).
 pub fn run_streaming(
-    sandbox: &Sandbox,
+    sandbox: &Arc<Sandbox>,
     packs: &[Arc<Pack>],
     model: Arc<Model>,
     rules: &[String],
     parameters: &[(String, String)],
-    on_pack: &(dyn Fn(&PackReport) + Sync),
+    on_pack: OnPackReport,
 ) -> CheckReport {
     let elements = model.elements().len();
     let parent = tracing::Span::current();
-    let reports: Vec<PackReport> = std::thread::scope(|s| {
-        let handles: Vec<_> = packs
-            .iter()
-            .map(|pack| {
-                let model = model.clone();
-                let parent = parent.clone();
-                s.spawn(move || {
-                    let t = Instant::now();
-                    let opts = options_for(pack, rules, parameters);
-                    let span = parent.in_scope(|| {
-                        crate::telemetry::pack_span(
-                            &pack.manifest.id,
-                            &pack.manifest.version,
-                            elements,
-                        )
-                    });
-                    let _g = span.enter();
-                    let (res, _stats) = sandbox.check(&pack.code, model, &opts);
-                    let rep = report(pack, res, t.elapsed());
-                    crate::telemetry::record_pack_outcome(
-                        &span,
-                        rep.outcome(),
-                        t.elapsed(),
-                        Some(rep.findings.len()),
-                    );
-                    on_pack(&rep);
-                    rep
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(packs)
-            .map(|(h, pack)| {
-                h.join().unwrap_or_else(|_| {
-                    let rep = report(
-                        pack,
-                        Err(crate::sandbox::PluginError::Host {
-                            plugin: pack.manifest.id.clone(),
-                            detail: "host thread panicked".into(),
-                        }),
-                        Duration::ZERO,
-                    );
-                    on_pack(&rep);
-                    rep
-                })
-            })
-            .collect()
-    });
+    let job = |i: usize| {
+        let pack = packs[i].clone();
+        let model = model.clone();
+        let parent = parent.clone();
+        let sandbox = sandbox.clone();
+        let on_pack = on_pack.clone();
+        let opts = options_for(&pack, rules, parameters);
+        move || {
+            let t = Instant::now();
+            let span = parent.in_scope(|| {
+                crate::telemetry::pack_span(&pack.manifest.id, &pack.manifest.version, elements)
+            });
+            let _g = span.enter();
+            let (res, _stats) = sandbox.check(&pack.code, model, &opts);
+            let rep = report(&pack, res, t.elapsed());
+            crate::telemetry::record_pack_outcome(
+                &span,
+                rep.outcome(),
+                t.elapsed(),
+                Some(rep.findings.len()),
+            );
+            on_pack(&rep);
+            (i, rep)
+        }
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let runtime = tokio::runtime::Handle::try_current().ok();
+    for i in 1..packs.len() {
+        let (tx, run) = (tx.clone(), job(i));
+        // A panic drops `tx` unsent: that pack is reported below.
+        let send = move || {
+            let _ = tx.send(run());
+        };
+        match &runtime {
+            Some(rt) => drop(rt.spawn_blocking(send)),
+            None => drop(std::thread::spawn(send)),
+        }
+    }
+    let mut reports: Vec<Option<PackReport>> = packs.iter().map(|_| None).collect();
+    if !packs.is_empty() {
+        let run = job(0);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok((i, rep)) => reports[i] = Some(rep),
+            Err(_) => drop(tx.send((0, host_panic(&packs[0], &*on_pack)))),
+        }
+    }
+    drop(tx);
+    for (i, rep) in rx {
+        reports[i] = Some(rep);
+    }
+    let reports = reports
+        .into_iter()
+        .zip(packs)
+        .map(|(r, pack)| r.unwrap_or_else(|| host_panic(pack, &*on_pack)))
+        .collect();
     CheckReport {
         schema: model.schema().to_string(),
         elements: model.elements().len(),
         model_warnings: model.warnings().to_vec(),
         packs: reports,
     }
+}
+
+/// The report of a pack whose host thread panicked (a bug in the host, not
+/// the pack: the sandbox catches the pack's own failures).
+fn host_panic(pack: &Pack, on_pack: &(dyn Fn(&PackReport) + Send + Sync)) -> PackReport {
+    let rep = report(
+        pack,
+        Err(crate::sandbox::PluginError::Host {
+            plugin: pack.manifest.id.clone(),
+            detail: "host thread panicked".into(),
+        }),
+        Duration::ZERO,
+    );
+    on_pack(&rep);
+    rep
 }
 
 fn report(

@@ -327,6 +327,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
                 Ok::<_, CliError>((sandbox, selected, m))
             })?;
             let m = Arc::new(m);
+            let sandbox = Arc::new(sandbox);
             let rep: CheckReport = check::run(&sandbox, &selected, m.clone(), &rules, &params);
             let text = match format {
                 Format::Json => report::check_json(&model.display().to_string(), &rep),

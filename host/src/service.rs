@@ -16,6 +16,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::Bytes;
+
 use plancheck_model::{Model, Outcome};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -57,6 +59,9 @@ pub struct ModelInput {
     pub format: Format,
     /// The bytes.
     pub bytes: axum::body::Bytes,
+    /// SHA-256 of `bytes` (hex) if the caller already has it (the HTTP
+    /// handler hashes while the body arrives); else the service computes it.
+    pub digest: Option<String>,
 }
 
 /// A model already in memory (live sessions), with its digest.
@@ -86,23 +91,35 @@ pub struct Validation {
 }
 
 impl Validation {
-    /// The API's JSON for a validation: the record's fields and `report`.
-    pub fn to_json(&self) -> String {
-        render(&self.record, self.report_json.as_bytes())
+    /// The API's JSON for a validation (the record's fields and `report`)
+    /// as the pieces of a response body ([`render_parts`]); the report is
+    /// the cached copy, not a new one.
+    pub fn body_parts(&self) -> [Bytes; 3] {
+        render_parts(
+            &self.record,
+            Bytes::from_owner(SharedJson(self.report_json.clone())),
+        )
     }
 }
 
-/// Renders a stored validation (record + report JSON) as the API returns it.
-pub fn render(record: &ValidationRecord, report_json: &[u8]) -> String {
-    let rec = serde_json::to_string(record).expect("serialisable");
-    let report = std::str::from_utf8(report_json).unwrap_or("null");
-    // `{...record fields..., "report": <report>}` without re-parsing the report.
-    let mut out = String::with_capacity(rec.len() + report.len() + 16);
-    out.push_str(&rec[..rec.len() - 1]);
-    out.push_str(",\"report\":");
-    out.push_str(report);
-    out.push_str("}\n");
-    out
+/// A report's JSON shared with the cache, as the bytes of a response body.
+struct SharedJson(Arc<str>);
+
+impl AsRef<[u8]> for SharedJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// A stored validation as three pieces that, sent one after the other, are
+/// `{...record fields..., "report": <report>}` and a newline: the report is
+/// neither re-parsed nor copied (a 1,000-element model's report is about
+/// 350 KiB).
+pub fn render_parts(record: &ValidationRecord, report_json: Bytes) -> [Bytes; 3] {
+    let mut head = serde_json::to_vec(record).expect("serialisable");
+    head.pop(); // the record's closing brace
+    head.extend_from_slice(b",\"report\":");
+    [Bytes::from(head), report_json, Bytes::from_static(b"}\n")]
 }
 
 /// Why a validation could not be made.
@@ -257,7 +274,9 @@ impl Service {
         let started = Instant::now();
         let packs = self.select(sel)?;
         let bytes = input.bytes.clone();
-        let model_digest = if bytes.len() > 1 << 20 {
+        let model_digest = if let Some(d) = input.digest.clone() {
+            d
+        } else if bytes.len() > 1 << 20 {
             tokio::task::spawn_blocking(move || digest(&bytes))
                 .await
                 .map_err(|e| ServiceError::Internal(format!("digest task failed: {e}")))?
@@ -404,7 +423,7 @@ impl Service {
                     f(p);
                 }
             };
-            let rep = check::run_streaming(&sandbox, &packs, model, &rules, &params, &cb);
+            let rep = check::run_streaming(&sandbox, &packs, model, &rules, &params, Arc::new(cb));
             let json: Arc<str> = report::report_json(&rep).into();
             Ok(Arc::new(CachedResult {
                 pack_digests: packs.iter().map(|p| p.code.digest().to_string()).collect(),

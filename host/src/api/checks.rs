@@ -1,13 +1,12 @@
 //! `POST /v1/checks`: submit a model, get a stored validation back.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::problem::Problem;
-use super::{json_response, service_problem, AppState};
+use super::{json_parts_response, service_problem, AppState};
 use crate::auth::{Caller, Permission};
 use crate::check;
 use crate::input::Format;
@@ -152,12 +151,19 @@ pub async fn check(
     uri: Uri,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let path = uri.path().to_string();
     if let Err(p) = super::auth::require(&caller, Permission::CreateValidations) {
         return p.at(path).into_response();
     }
+    // The body is read before the timeout starts, as an extractor would:
+    // the timeout bounds the check, not the upload.
+    let max = state.service.config().max_body_bytes;
+    let body = match read_hashed(&headers, body, max).await {
+        Ok(b) => b,
+        Err(p) => return p.at(path).into_response(),
+    };
     let timeout = state.service.config().request_timeout();
     match tokio::time::timeout(timeout, run_check(state, caller, raw, headers, body)).await {
         Ok(Ok(r)) => r,
@@ -176,32 +182,78 @@ pub async fn check(
     }
 }
 
+/// The body of a submitted model and its SHA-256, computed frame by frame
+/// while the rest of the body is still arriving (the digest is the cache
+/// key, so a repeated model costs no second pass over its bytes).
+#[derive(Debug)]
+pub struct HashedBody {
+    /// The whole body.
+    pub bytes: Bytes,
+    /// SHA-256 of `bytes`, lowercase hex.
+    pub digest: String,
+}
+
+fn too_large(max: usize) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        "Request body too large",
+        format!("the body is larger than the limit of {max} bytes (max_body_bytes)"),
+    )
+    .with("limit", max)
+}
+
+/// Reads the whole body, at most `max` bytes (else 413, before reading a
+/// byte when `Content-Length` already says so), hashing as it goes.
+pub async fn read_hashed(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+) -> Result<HashedBody, Problem> {
+    use http_body_util::BodyExt;
+    use sha2::{Digest, Sha256};
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large(max));
+    }
+    // One allocation of the declared size (bounded by the limit); a body
+    // without a length grows as it comes.
+    let mut buf = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    let mut hash = Sha256::new();
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-body",
+                "Cannot read the body",
+                format!("the request body could not be read: {e}"),
+            )
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > max {
+                return Err(too_large(max));
+            }
+            hash.update(&data);
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(HashedBody {
+        bytes: Bytes::from(buf),
+        digest: hex::encode(hash.finalize()),
+    })
+}
+
 async fn run_check(
     state: AppState,
     caller: Caller,
     raw: Option<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: HashedBody,
 ) -> Result<Response, Problem> {
-    let max = state.service.config().max_body_bytes;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "Request body too large",
-                format!("the body is larger than the limit of {max} bytes (max_body_bytes)"),
-            )
-            .with("limit", max)
-        } else {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "bad-body",
-                "Cannot read the body",
-                e.body_text(),
-            )
-        }
-    })?;
     let q = parse_query(raw.as_deref())?;
     // Selection errors before the media type: a wrong pack id is the more
     // useful message.
@@ -209,7 +261,7 @@ async fn run_check(
         .service
         .select(&q.selection)
         .map_err(service_problem)?;
-    let format = model_format(&headers, &body)?;
+    let format = model_format(&headers, &body.bytes)?;
     let name = q.name.clone().unwrap_or_else(|| {
         match format {
             Format::Ifc => "model.ifc",
@@ -221,12 +273,78 @@ async fn run_check(
     let input = ModelInput {
         name,
         format,
-        bytes: body,
+        bytes: body.bytes,
+        digest: Some(body.digest),
     };
     let v = state
         .service
         .validate(&caller, project, input, &q.selection)
         .await
         .map_err(service_problem)?;
-    Ok(json_response(StatusCode::OK, v.to_json()))
+    Ok(json_parts_response(StatusCode::OK, v.body_parts()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::channel::Channel;
+
+    /// A body arriving in `chunks`, as a client's upload arrives in frames.
+    fn streamed(chunks: Vec<Vec<u8>>) -> Body {
+        let (mut tx, body) = Channel::<Bytes>::new(1);
+        tokio::spawn(async move {
+            for c in chunks {
+                if tx.send_data(Bytes::from(c)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Body::new(body)
+    }
+
+    fn length(n: usize) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_LENGTH, n.to_string().parse().unwrap());
+        h
+    }
+
+    #[tokio::test]
+    async fn the_digest_is_the_sha256_of_every_frame_in_order() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let chunks: Vec<Vec<u8>> = data.chunks(16_384).map(<[u8]>::to_vec).collect();
+        assert!(chunks.len() > 10);
+        for headers in [length(data.len()), HeaderMap::new()] {
+            let b = read_hashed(&headers, streamed(chunks.clone()), 1 << 20)
+                .await
+                .unwrap();
+            assert_eq!(&b.bytes[..], &data[..]);
+            assert_eq!(b.digest, crate::service::digest(&data));
+        }
+        let empty = read_hashed(&HeaderMap::new(), Body::empty(), 10)
+            .await
+            .unwrap();
+        assert!(empty.bytes.is_empty());
+        assert_eq!(empty.digest, crate::service::digest(b""));
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_413_declared_or_streamed() {
+        let chunks = vec![vec![1u8; 600], vec![2u8; 600]];
+        // Content-Length over the limit: refused before reading.
+        let p = read_hashed(&length(1200), streamed(chunks.clone()), 1000)
+            .await
+            .unwrap_err();
+        assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE);
+        // No length (chunked): refused once the frames pass the limit.
+        let p = read_hashed(&HeaderMap::new(), streamed(chunks.clone()), 1000)
+            .await
+            .unwrap_err();
+        assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(p.detail.contains("1000 bytes"), "{}", p.detail);
+        // Exactly at the limit is accepted.
+        let b = read_hashed(&HeaderMap::new(), streamed(chunks), 1200)
+            .await
+            .unwrap();
+        assert_eq!(b.bytes.len(), 1200);
+    }
 }

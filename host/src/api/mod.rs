@@ -16,6 +16,7 @@ pub mod ws;
 
 use std::sync::{Arc, RwLock};
 
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -79,6 +80,51 @@ impl FromRef<AppState> for Arc<Metrics> {
 /// A JSON response.
 pub fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A JSON response whose body is `parts` sent in order, not joined first
+/// (a stored validation: its record, then the report shared with the cache).
+pub fn json_parts_response(status: StatusCode, parts: [Bytes; 3]) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::new(Parts {
+            remaining: parts.iter().map(|p| p.len() as u64).sum(),
+            chunks: parts.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// A body of a few pieces of known total length.
+struct Parts {
+    chunks: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl http_body::Body for Parts {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        let next = this.chunks.pop_front().map(|b| {
+            this.remaining -= b.len() as u64;
+            Ok(http_body::Frame::data(b))
+        });
+        std::task::Poll::Ready(next)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// The problem for a service error.

@@ -1,5 +1,6 @@
 //! Reading past validations and the audit log.
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -101,9 +102,17 @@ pub async fn get_validation(
             Some((rec, report))
                 if rec.owner == caller.sub || caller.can(Permission::ReadAllValidations) =>
             {
-                Ok(json_response(
+                Ok(super::json_parts_response(
                     StatusCode::OK,
-                    crate::service::render(&rec, &report),
+                    // A report that is not UTF-8 (a damaged store) is sent as null.
+                    crate::service::render_parts(
+                        &rec,
+                        if std::str::from_utf8(&report).is_ok() {
+                            report.into()
+                        } else {
+                            Bytes::from_static(b"null")
+                        },
+                    ),
                 ))
             }
             _ => Err(not_found(&id)),
