@@ -192,6 +192,41 @@ fn check_ifc_stores_a_validation_and_reports_the_known_violation() {
 }
 
 #[test]
+fn prefer_return_minimal_answers_the_record_without_the_report() {
+    let s = start();
+    let acme = s.token("client", "acme");
+    let auth = format!("Bearer {acme}");
+    let path = "/v1/checks?pack=us-ibc-2021&project=house-1";
+    let full = s.post(path, "model/ifc", &house(), Some(&acme));
+    assert_eq!(full.header("preference-applied"), None);
+    let full = full.ok();
+    let r = s.post_with_headers(
+        path,
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "model/ifc"),
+            ("Prefer", "return=minimal"),
+        ],
+        &house(),
+    );
+    assert_eq!(r.header("preference-applied"), Some("return=minimal"));
+    let min = r.ok();
+    assert!(min.get("report").is_none(), "{min}");
+    assert_eq!(min["summary"], full["summary"]);
+    assert_eq!(min["model"]["digest"], full["model"]["digest"]);
+    assert_eq!(min["cached"], true);
+    // Stored like any validation, report included.
+    let got = s
+        .get(
+            &format!("/v1/validations/{}", min["id"].as_str().unwrap()),
+            Some(&acme),
+        )
+        .ok();
+    assert_eq!(got["report"], full["report"]);
+    assert_eq!(got["id"], min["id"]);
+}
+
+#[test]
 fn check_json_model_and_jurisdiction() {
     let s = start();
     let t = s.token("client", "acme");

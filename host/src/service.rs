@@ -423,13 +423,16 @@ impl Service {
                     f(p);
                 }
             };
+            let keep = model.clone();
             let rep = check::run_streaming(&sandbox, &packs, model, &rules, &params, Arc::new(cb));
             let json: Arc<str> = report::report_json(&rep).into();
-            Ok(Arc::new(CachedResult {
+            let res = Arc::new(CachedResult {
                 pack_digests: packs.iter().map(|p| p.code.digest().to_string()).collect(),
                 report: Arc::new(rep),
                 json,
-            }))
+            });
+            drop_later(keep);
+            Ok(res)
         });
         let res = job
             .await
@@ -498,6 +501,21 @@ impl Service {
             report: result.report.clone(),
             report_json: result.json.clone(),
         })
+    }
+}
+
+/// Drops `model` on another blocking thread, off the request's path.
+/// Freeing a parsed model (every element, property and string) costs about
+/// a tenth of parsing it, and the request is better off spending that time
+/// writing its validation; if this was not the last reference (a live
+/// session keeps its model), nothing is freed either way.
+fn drop_later(model: Arc<Model>) {
+    if Arc::strong_count(&model) > 1 {
+        return;
+    }
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => drop(rt.spawn_blocking(move || drop(model))),
+        Err(_) => drop(model),
     }
 }
 

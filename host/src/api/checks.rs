@@ -130,10 +130,11 @@ fn model_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, Problem> {
         ("rule" = Option<Vec<String>>, Query, description = "Only these rule ids"),
         ("param" = Option<Vec<String>>, Query, description = "`pack-id.name=value` pack parameter"),
         ("name" = Option<String>, Query, description = "A name for the model (file name)"),
+        ("Prefer" = Option<String>, Header, description = "`return=minimal` (RFC 7240): answer with the validation's record without `report` (then `Preference-Applied: return=minimal`)"),
     ),
     request_body(content = String, description = "The model: IFC STEP (application/x-step, application/ifc, model/ifc, or octet-stream/text/plain starting with ISO-10303-21) or a JSON model (application/json, docs/model-format.md)"),
     responses(
-        (status = 200, description = "The stored validation: record fields and `report`", content_type = "application/json"),
+        (status = 200, description = "The stored validation: record fields and `report` (no `report` with `Prefer: return=minimal`)", content_type = "application/json"),
         (status = 400, description = "Bad query, unknown pack/jurisdiction/rule, nothing selected", content_type = "application/problem+json"),
         (status = 401, description = "No valid token", content_type = "application/problem+json"),
         (status = 403, description = "The role may not submit models", content_type = "application/problem+json"),
@@ -281,7 +282,39 @@ async fn run_check(
         .validate(&caller, project, input, &q.selection)
         .await
         .map_err(service_problem)?;
+    if wants_minimal(&headers) {
+        let mut record = serde_json::to_string(&v.record).expect("records serialise");
+        record.push('\n');
+        let mut r = super::json_response(StatusCode::OK, record);
+        r.headers_mut().insert(
+            "preference-applied",
+            header::HeaderValue::from_static("return=minimal"),
+        );
+        return Ok(r);
+    }
     Ok(json_parts_response(StatusCode::OK, v.body_parts()))
+}
+
+/// Whether the request says `Prefer: return=minimal` (RFC 7240): answer
+/// with the stored validation's record, without the report (which
+/// `GET /v1/validations/{id}` returns). A client that re-submits as it
+/// edits, and reads the summary, is spared the report's bytes.
+pub fn wants_minimal(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|pref| {
+            let pref = pref.split(';').next().unwrap_or("").trim();
+            match pref.split_once('=') {
+                Some((k, v)) => {
+                    k.trim().eq_ignore_ascii_case("return")
+                        && v.trim().trim_matches('"').eq_ignore_ascii_case("minimal")
+                }
+                None => false,
+            }
+        })
 }
 
 #[cfg(test)]
@@ -306,6 +339,24 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::CONTENT_LENGTH, n.to_string().parse().unwrap());
         h
+    }
+
+    #[test]
+    fn prefer_return_minimal_is_recognised_among_other_preferences() {
+        let with = |vals: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in vals {
+                h.append("prefer", v.parse().unwrap());
+            }
+            wants_minimal(&h)
+        };
+        assert!(with(&["return=minimal"]));
+        assert!(with(&["respond-async, Return = \"minimal\"; foo=bar"]));
+        assert!(with(&["wait=5", "return=minimal"]));
+        assert!(!with(&[]));
+        assert!(!with(&["return=representation"]));
+        assert!(!with(&["minimal"]));
+        assert!(!with(&["return=minimalist"]));
     }
 
     #[tokio::test]
