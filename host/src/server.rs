@@ -99,6 +99,15 @@ pub fn serve(config: Config, out: &mut dyn Write) -> anyhow::Result<()> {
             }
         });
 
+        // TCP_NODELAY on every connection: a response goes out as several
+        // writes (headers and record, the report, the end), and with Nagle's
+        // algorithm a short last segment waits for the peer's delayed ACK.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+            }
+        });
         axum::serve(listener, api::router(state))
             .with_graceful_shutdown(async move {
                 shutdown().await;
