@@ -272,6 +272,31 @@ EOF
     say "$fsync_line"
 fi
 
+# --- the machine's speed ----------------------------------------------------
+# This VM's speed moves by up to 3x between hours (docs/performance.md), so
+# every run records a fixed CPU-bound probe (10 million iterations of a
+# Python loop, best of 3) and the CPU time the hypervisor stole during the
+# whole benchmark: absolute times are only comparable between runs whose
+# probes agree.
+cpu_probe() {
+    python3 -c '
+import time
+best = 1e9
+for _ in range(3):
+    t = time.perf_counter()
+    i = 0
+    while i < 10_000_000:
+        i += 1
+    best = min(best, time.perf_counter() - t)
+print(f"{best:.2f}")'
+}
+steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
+quiet_wait
+probe_start=$(cpu_probe)
+steal_start=$(steal_ticks)
+bench_start=$(date +%s)
+say "CPU probe: ${probe_start} s"
+
 # --- 3, 4. HTTP -------------------------------------------------------------
 if [[ "$only" == *http* ]]; then
     # Cache on.
@@ -331,6 +356,9 @@ if [[ "$only" == *ws* ]]; then
 fi
 
 # --- results ----------------------------------------------------------------
+probe_end=$(cpu_probe)
+steal=$(awk -v a="$steal_start" -v b="$(steal_ticks)" -v t="$(($(date +%s) - bench_start))" \
+    'BEGIN {printf "%.2f", (b - a) / 100 / (t > 0 ? t : 1)}')
 echo
 echo "plancheck load benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
@@ -338,6 +366,8 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- host sdk Cargo.lock || echo ' (host/ or sdk/ modified in the worktree)')"
 echo "model: $model ($(wc -c <"$model") bytes); query: $query"
 echo "wrk: -t1 -d$duration --latency; latencies in ms; load average at the start: $load_start"
+echo "CPU probe (10M-iteration Python loop, best of 3): ${probe_start} s at the start, ${probe_end} s at the end;" \
+    "stolen by the hypervisor: ${steal} cores on average"
 if [ -s "$results" ]; then
     echo
     echo "| run | conns | req/s | p50 | p90 | p99 | max | non-2xx | errors | server CPU ms/req | server cores | others' cores |"
