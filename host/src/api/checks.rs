@@ -194,16 +194,6 @@ pub struct HashedBody {
     pub digest: String,
 }
 
-fn too_large(max: usize) -> Problem {
-    Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body-too-large",
-        "Request body too large",
-        format!("the body is larger than the limit of {max} bytes (max_body_bytes)"),
-    )
-    .with("limit", max)
-}
-
 /// Reads the whole body, at most `max` bytes (else 413, before reading a
 /// byte when `Content-Length` already says so), hashing as it goes.
 pub async fn read_hashed(
@@ -218,7 +208,7 @@ pub async fn read_hashed(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large(max));
+        return Err(Problem::body_too_large(max));
     }
     // One allocation of the declared size (bounded by the limit); a body
     // without a length grows as it comes.
@@ -236,7 +226,7 @@ pub async fn read_hashed(
         })?;
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > max {
-                return Err(too_large(max));
+                return Err(Problem::body_too_large(max));
             }
             hash.update(&data);
             buf.extend_from_slice(&data);

@@ -169,13 +169,7 @@ async fn run_publish(
     let max = state.service.config().max_body_bytes;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "Request body too large",
-                format!("the body is larger than the limit of {max} bytes (max_body_bytes)"),
-            )
-            .with("limit", max)
+            Problem::body_too_large(max)
         } else {
             Problem::new(
                 StatusCode::BAD_REQUEST,

@@ -55,6 +55,17 @@ impl Problem {
         }
     }
 
+    /// 413 `body-too-large`: the body is over `max_body_bytes` (`limit`).
+    pub fn body_too_large(max: usize) -> Problem {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Request body too large",
+            format!("the body is larger than the limit of {max} bytes (max_body_bytes)"),
+        )
+        .with("limit", max)
+    }
+
     /// Sets `instance`.
     pub fn at(mut self, instance: impl Into<String>) -> Self {
         self.instance = Some(instance.into());
