@@ -22,8 +22,15 @@ fn benches(c: &mut Criterion) {
     let opts = CheckOptions::default();
 
     // PLANCHECK_PERFMAP=1 lets `perf record` name the JIT-compiled pack code.
+    // PLANCHECK_KEEP_RESIDENT_MIB compares pooled-memory settings
+    // (docs/sandbox.md, "Memory between calls"); default 16.
+    let keep_resident = std::env::var("PLANCHECK_KEEP_RESIDENT_MIB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(plancheck::sandbox::DEFAULT_KEEP_RESIDENT, |mib| mib << 20);
     let sandbox = Sandbox::new(SandboxConfig {
         perf_map: std::env::var_os("PLANCHECK_PERFMAP").is_some(),
+        keep_resident,
         ..SandboxConfig::default()
     })
     .expect("sandbox");
