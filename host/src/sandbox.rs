@@ -55,7 +55,9 @@ pub struct SandboxConfig {
     /// Bytes of each linear memory (and table) the pooling allocator keeps
     /// mapped when an instance ends, resetting them to their initial
     /// contents in place instead of handing them back to the kernel.
-    /// Default 16 MiB; 0 gives every page back. See [`DEFAULT_KEEP_RESIDENT`].
+    /// Default 16 MiB; 0 gives every page back. Only where the kernel has
+    /// `PAGEMAP_SCAN` ([`has_pagemap_scan`]); elsewhere every page goes
+    /// back. See [`DEFAULT_KEEP_RESIDENT`].
     pub keep_resident: usize,
 }
 
@@ -87,6 +89,29 @@ impl Default for SandboxConfig {
             perf_map: false,
             keep_resident: DEFAULT_KEEP_RESIDENT,
         }
+    }
+}
+
+/// Whether the kernel has the `PAGEMAP_SCAN` ioctl (Linux 6.7 and later),
+/// which lets wasmtime reset only the pages a call dirtied
+/// ([`SandboxConfig::keep_resident`]).
+pub fn has_pagemap_scan() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
+    kernel_at_least(&release, (6, 7))
+}
+
+/// `release` (e.g. `6.18.2-arch1`) is at least `major.minor`.
+fn kernel_at_least(release: &str, (major, minor): (u32, u32)) -> bool {
+    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
+    let num = |p: Option<&str>| p.and_then(|s| s.parse::<u32>().ok());
+    match (num(parts.next()), num(parts.next())) {
+        (Some(a), Some(b)) => (a, b) >= (major, minor),
+        _ => false,
     }
 }
 
@@ -427,6 +452,18 @@ impl Sandbox {
     pub fn new(config: SandboxConfig) -> wasmtime::Result<Self> {
         let mut pool = PoolingAllocationConfig::default();
         let n = config.max_instances.max(1);
+        // Without PAGEMAP_SCAN wasmtime would memset the whole budget on
+        // every call, which costs more than the faults it saves.
+        let keep = if has_pagemap_scan() {
+            config.keep_resident
+        } else {
+            if config.keep_resident > 0 {
+                tracing::info!(
+                    "keep_resident_mib has no effect: this kernel has no PAGEMAP_SCAN (Linux 6.7 or later)"
+                );
+            }
+            0
+        };
         pool.total_component_instances(n)
             .total_core_instances(n * 8)
             .total_memories(n * 2)
@@ -434,8 +471,8 @@ impl Sandbox {
             .total_stacks(n)
             .max_memories_per_component(4)
             .max_memory_size(config.memory_bytes)
-            .linear_memory_keep_resident(config.keep_resident.min(config.memory_bytes))
-            .table_keep_resident(config.keep_resident.min(1 << 20))
+            .linear_memory_keep_resident(keep.min(config.memory_bytes))
+            .table_keep_resident(keep.min(1 << 20))
             .pagemap_scan(wasmtime::Enabled::Auto);
         let mut cfg = Config::new();
         cfg.wasm_component_model(true)
@@ -922,4 +959,20 @@ pub fn read_component(path: &Path) -> Result<Vec<u8>, PluginError> {
         plugin: path.display().to_string(),
         detail: format!("cannot read: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kernel_at_least;
+
+    #[test]
+    fn kernel_releases_compare_by_major_then_minor() {
+        assert!(kernel_at_least("6.18.0-1-cloud-amd64\n", (6, 7)));
+        assert!(kernel_at_least("6.7", (6, 7)));
+        assert!(kernel_at_least("7.0.1", (6, 7)));
+        assert!(!kernel_at_least("6.6.30", (6, 7)));
+        assert!(!kernel_at_least("5.19.2", (6, 7)));
+        assert!(!kernel_at_least("", (6, 7)));
+        assert!(!kernel_at_least("six", (6, 7)));
+    }
 }
