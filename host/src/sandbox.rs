@@ -70,10 +70,10 @@ pub struct SandboxConfig {
 /// pages, with another flush. On the 2 vCPU bench machine these faults and
 /// the cross-core flushes were about a tenth of a cold check's CPU
 /// (docs/performance.md, "Server under load"). With a resident budget the
-/// allocator resets only the pages the call dirtied (Linux `PAGEMAP_SCAN`
-/// where the kernel has it, 6.7 and later; else a `memset` of the budget),
-/// and the next call of the same pack, which reuses its slot, takes no
-/// faults. The cost is memory: each slot a pack has used holds the pages
+/// allocator resets only the pages the call dirtied (Linux `PAGEMAP_SCAN`,
+/// 6.7 and later; on older kernels the budget is not used, see
+/// [`has_pagemap_scan`]), and the next call of the same pack, which reuses
+/// its slot, takes no faults. The cost is memory: each slot a pack has used holds the pages
 /// it dirtied, up to this budget.
 pub const DEFAULT_KEEP_RESIDENT: usize = 16 << 20;
 

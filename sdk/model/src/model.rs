@@ -214,8 +214,8 @@ pub struct Model {
 impl Model {
     /// Builds a model. `supertypes` returns the supertypes of an IFC class
     /// name (any case) in the model's schema, nearest first; it is called
-    /// once per distinct class name (as written). Duplicate GlobalIds keep the first element
-    /// for lookups by id and add a warning.
+    /// once per distinct class name (as written). Duplicate GlobalIds keep
+    /// the first element for lookups by id and add a warning.
     pub fn new(
         schema: impl Into<String>,
         mut storeys: Vec<Storey>,
@@ -228,7 +228,7 @@ impl Model {
         // maps to its slots once, so an element costs one lookup and no
         // allocation beyond its id.
         let mut slot_of: HashMap<String, usize> = HashMap::new();
-        let mut slots: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut slots: Vec<Vec<u32>> = Vec::new();
         let mut lineage: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut warnings = Vec::new();
         for (i, e) in elements.iter().enumerate() {
@@ -254,9 +254,9 @@ impl Model {
                 let mut of: Vec<usize> = Vec::with_capacity(names.len());
                 for name in names {
                     let next = slots.len();
-                    let slot = *slot_of.entry(name.clone()).or_insert(next);
+                    let slot = *slot_of.entry(name).or_insert(next);
                     if slot == next {
-                        slots.push((name, Vec::new()));
+                        slots.push(Vec::new());
                     }
                     if !of.contains(&slot) {
                         of.push(slot);
@@ -265,11 +265,13 @@ impl Model {
                 of
             });
             for &slot in of.iter() {
-                slots[slot].1.push(i as u32);
+                slots[slot].push(i as u32);
             }
         }
-        drop(lineage);
-        let by_class: HashMap<String, Vec<u32>> = slots.into_iter().collect();
+        let by_class: HashMap<String, Vec<u32>> = slot_of
+            .into_iter()
+            .map(|(name, slot)| (name, std::mem::take(&mut slots[slot])))
+            .collect();
         storeys.sort_by(|a, b| match (a.elevation, b.elevation) {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
