@@ -16,7 +16,7 @@ impl Store {
             self.audit.insert(seq.to_be_bytes(), entry)?;
             seq
         };
-        self.db.flush()?;
+        self.flush(super::sync::Reach::Log)?;
         Ok(seq)
     }
 

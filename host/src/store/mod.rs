@@ -23,6 +23,7 @@ mod clock;
 mod packs;
 mod records;
 pub mod schema;
+mod sync;
 mod validations;
 
 #[cfg(test)]
@@ -179,6 +180,8 @@ pub struct Store {
     /// committed, so entries become visible in sequence order (a reader
     /// paging with [`Store::list_audit`] never skips one).
     audit_order: Arc<Mutex<()>>,
+    /// sled's log file, synced after each flush ([`sync`]).
+    log: Arc<sync::LogFile>,
 }
 
 impl std::fmt::Debug for Store {
@@ -205,6 +208,10 @@ impl Store {
             },
             e => e,
         })?;
+        let log = sync::LogFile::open(dir)?;
+        // the schema version and any migration, written with sled's flush only
+        db.flush()?;
+        log.sync(sync::Reach::Files)?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(dir, e));
         Ok(Store {
             dir: dir.into(),
@@ -217,7 +224,15 @@ impl Store {
             pack_active: tree(TREE_PACK_ACTIVE)?,
             db,
             audit_order: Arc::default(),
+            log: Arc::new(log),
         })
+    }
+
+    /// Makes every write committed so far durable: sled's flush, then what
+    /// sled leaves unsynced ([`sync`]). `reach` is what this write needs.
+    fn flush(&self, reach: sync::Reach) -> Result<(), StoreError> {
+        self.db.flush()?;
+        self.log.sync(reach)
     }
 
     /// The database directory.

@@ -103,7 +103,8 @@ impl Store {
             },
         )?;
         drop(_order);
-        self.db.flush()?;
+        // the artifact may be a blob file of its own
+        self.flush(super::sync::Reach::Files)?;
         Ok(())
     }
 
@@ -125,7 +126,7 @@ impl Store {
             audit_insert(audit, event)
         })?;
         drop(_order);
-        self.db.flush()?;
+        self.flush(super::sync::Reach::Log)?;
         Ok(())
     }
 
@@ -147,7 +148,7 @@ impl Store {
             },
         )?;
         drop(_order);
-        self.db.flush()?;
+        self.flush(super::sync::Reach::Log)?;
         Ok(())
     }
 

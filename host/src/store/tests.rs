@@ -307,6 +307,34 @@ fn results_are_written_once() {
     assert_eq!(store.validation_count(), 2);
 }
 
+/// Which sync a write gets (store/sync.rs): `syncfs` when it stored a new
+/// report, which sled may have put in a blob file; the log's `fdatasync`
+/// otherwise. A large report does become a blob file, and a put that syncs
+/// the file system returns with it readable.
+#[test]
+fn a_new_report_is_what_needs_the_file_system_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = record("p", "alice", 1);
+    let mut second = record("p", "bob", 2);
+    second.result_key = first.result_key.clone();
+    assert!(store.write_validation(&first, b"{}").unwrap());
+    assert!(!store.write_validation(&second, b"{}").unwrap());
+
+    let blobs = || std::fs::read_dir(dir.path().join("blobs")).map_or(0, |d| d.count());
+    let before = blobs();
+    let big = record("p", "carol", 3);
+    let report = format!("{{\"pad\":\"{}\"}}", "x".repeat(400 << 10));
+    store.put_validation(&big, report.as_bytes()).unwrap();
+    assert_eq!(
+        blobs(),
+        before + 1,
+        "a 400 KiB report is a blob file of its own"
+    );
+    let (_, got) = store.get_validation(&big.id).unwrap().unwrap();
+    assert_eq!(got, report.as_bytes());
+}
+
 #[test]
 fn duplicates_and_invalid_records_write_nothing() {
     let dir = tempfile::tempdir().unwrap();

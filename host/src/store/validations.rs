@@ -13,10 +13,11 @@ impl Store {
     /// `rec.result_key` (unless that key is already stored: results are
     /// content addressed, written once), the record, the project index entry
     /// and a `validation.create` audit entry, in one transaction, then
-    /// flushed to disk. Call it before acknowledging the validation to the
-    /// client, from a blocking thread (`spawn_blocking`: the flush waits for
-    /// `fsync`). Concurrent calls share flushes: one `fsync` covers every
-    /// transaction committed before it.
+    /// flushed to disk (sled's flush, then `fdatasync` of its log, or
+    /// `syncfs` when the report is new: see `store/sync.rs`). Call it before
+    /// acknowledging the validation to the client, from a blocking thread
+    /// (`spawn_blocking`: the flush waits for the disk). Concurrent calls
+    /// share flushes: one sync covers every transaction committed before it.
     ///
     /// There is deliberately no async variant on sled's `flush_async`:
     /// concurrent `flush_async` calls deadlock sled 0.34's I/O thread pool
@@ -32,16 +33,23 @@ impl Store {
         rec: &ValidationRecord,
         report_json: &[u8],
     ) -> Result<(), StoreError> {
-        self.write_validation(rec, report_json)?;
-        self.db.flush()?;
-        Ok(())
+        let new_report = self.write_validation(rec, report_json)?;
+        // a new report is a blob file of its own in sled when large
+        self.flush(if new_report {
+            super::sync::Reach::Files
+        } else {
+            super::sync::Reach::Log
+        })
     }
 
+    /// The transaction of [`Store::put_validation`], without the flush;
+    /// `true` when it stored the report (the first validation with its
+    /// result key).
     pub(super) fn write_validation(
         &self,
         rec: &ValidationRecord,
         report_json: &[u8],
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         check_record(rec)?;
         // Serialise before the transaction: nothing can fail half-way.
         let rec_json = serde_json::to_vec(rec).expect("records serialise");
@@ -54,6 +62,7 @@ impl Store {
             outcome: AuditOutcome::Ok,
             detail: Some(format!("project {}", rec.project)),
         };
+        let new_report = std::cell::Cell::new(false);
         let _order = self.audit_order.lock().unwrap_or_else(|p| p.into_inner());
         // Commit order is tuple order: a reader that sees the index entry
         // also sees the record, and one that sees the record sees the report.
@@ -64,6 +73,7 @@ impl Store {
             &self.audit,
         )
             .transaction(|(results, validations, by_project, audit)| {
+                new_report.set(false);
                 if validations.get(rec.id.as_bytes())?.is_some() {
                     return Err(ConflictableTransactionError::Abort(StoreError::Duplicate {
                         id: rec.id.clone(),
@@ -71,6 +81,7 @@ impl Store {
                 }
                 if results.get(rec.result_key.as_bytes())?.is_none() {
                     results.insert(rec.result_key.as_bytes(), report_json)?;
+                    new_report.set(true);
                 }
                 validations.insert(rec.id.as_bytes(), rec_json.as_slice())?;
                 by_project.insert(index_key.as_slice(), rec.owner.as_bytes())?;
@@ -80,7 +91,7 @@ impl Store {
                 audit.insert(&seq.to_be_bytes(), entry)?;
                 Ok(())
             })?;
-        Ok(())
+        Ok(new_report.get())
     }
 
     /// The validation `id` and its report JSON, if stored. A record whose
