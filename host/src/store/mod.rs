@@ -209,8 +209,8 @@ impl Store {
             e => e,
         })?;
         let log = sync::LogFile::open(dir)?;
-        // the schema version and any migration, written with sled's flush only
-        db.flush()?;
+        // `prepare` ends every write (the schema version, a migration) with
+        // sled's flush; this syncs them, and a database just created
         log.sync(sync::Reach::Files)?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(dir, e));
         Ok(Store {
