@@ -15,7 +15,8 @@
 #   3. HTTP, cache on: GET /healthz (the floor of the HTTP stack), GET of a
 #      stored validation, and POST /v1/checks of the 1,000-element IFC model
 #      (tests/benches/post.lua) where every request is a cache hit plus a
-#      durable store write;
+#      durable store write; then the same model re-checked by its digest
+#      (`model=sha256:...`, no body), also with `Prefer: return=minimal`;
 #   4. HTTP, cache off (`--cache-enabled false`): the same POST, every
 #      request parsed and checked by the packs in wasm, then stored;
 #   4b. the disk's floor (fsync of a small append, no Plancheck), and both
@@ -228,11 +229,13 @@ run_wrk_once() {
 metrics_notes="$work/metrics.txt"
 : >"$metrics_notes"
 
-# post_run LABEL CONNS: a measured POST run with /metrics scraped around it.
+# post_run LABEL CONNS [QUERY]: a measured POST run with /metrics scraped
+# around it. POST_MODEL=none sends no body (a re-check by digest); PREFER
+# reaches post.lua through the environment.
 post_run() {
-    local label=$1 c=$2
+    local label=$1 c=$2 q=${3:-$query}
     curl -s "$base/metrics" >"$work/m-before"
-    TOKEN=$token MODEL=$model QUERY=$query run_wrk "$label" "$c" tests/benches/post.lua "$base"
+    TOKEN=$token MODEL=${POST_MODEL:-$model} QUERY=$q run_wrk "$label" "$c" tests/benches/post.lua "$base"
     curl -s "$base/metrics" >"$work/m-after"
     {
         echo "$label -c$c: store flush mean $(hist_mean_ms "$work/m-before" "$work/m-after" plancheck_store_flush_duration_seconds)," \
@@ -312,6 +315,10 @@ if [[ "$only" == *http* ]]; then
         TOKEN=$token run_wrk "GET /v1/validations/{id}" "$c" tests/benches/get.lua "$base/v1/validations/$vid"
     done
     for c in $conns; do post_run "POST cached" "$c"; done
+    # The same model re-checked by its digest, no upload (docs/api.md).
+    by_digest="$query&model=sha256:$(sha256sum "$model" | cut -d' ' -f1)"
+    for c in $conns; do POST_MODEL=none post_run "POST by digest (cached)" "$c" "$by_digest"; done
+    POST_MODEL=none PREFER=return=minimal post_run "POST by digest, return=minimal" 1 "$by_digest"
     du -sh "$work/cached/db" | sed 's/^/bench-server: cached store size: /' >&2
     stop_server
 

@@ -226,6 +226,131 @@ fn prefer_return_minimal_answers_the_record_without_the_report() {
     assert_eq!(got["id"], min["id"]);
 }
 
+/// Re-checking by digest (`model=sha256:…`, no body): the caller's earlier
+/// validation of the same model with the same packs supplies the report; a
+/// new validation is stored. Another caller, another selection or a digest
+/// never checked is `unknown-model`; a body and a digest together are refused.
+#[test]
+fn a_model_checked_before_is_rechecked_by_its_digest_without_the_upload() {
+    let s = start();
+    let acme = s.token("client", "acme");
+    let bob = s.token("client", "bob");
+    let digest = plancheck::service::digest(&house());
+    let by_digest = |query: &str, token: &str, extra: &[(&str, &str)]| {
+        let auth = format!("Bearer {token}");
+        let mut headers = vec![("Authorization", auth.as_str())];
+        headers.extend_from_slice(extra);
+        s.post_with_headers(query, &headers, b"")
+    };
+    let path = "/v1/checks?pack=us-ibc-2021&project=house-1";
+    // Never sent: unknown, naming caller, digest and packs.
+    let p = by_digest(&format!("{path}&model=sha256:{digest}"), &acme, &[])
+        .problem(422, "unknown-model");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("acme") && detail.contains(&digest) && detail.contains("us-ibc-2021"),
+        "{p}"
+    );
+
+    let first = s.post(path, "model/ifc", &house(), Some(&acme)).ok();
+    let again = by_digest(&format!("{path}&model=sha256:{digest}"), &acme, &[]).ok();
+    assert_eq!(again["cached"], true);
+    assert_ne!(again["id"], first["id"]);
+    assert_eq!(again["project"], "house-1");
+    assert_eq!(again["owner"], "acme");
+    for field in ["model", "packs", "summary", "result_key", "report"] {
+        assert_eq!(again[field], first[field], "{field}");
+    }
+    assert!(riser_violation(&again["report"]));
+    // Stored like any validation.
+    let got = s
+        .get(
+            &format!("/v1/validations/{}", again["id"].as_str().unwrap()),
+            Some(&acme),
+        )
+        .ok();
+    assert_eq!(got["report"], first["report"]);
+    // The bare hex (the record's model.digest) works too, upper case as
+    // well; a name replaces the earlier one; return=minimal applies.
+    let r = by_digest(
+        &format!("{path}&model={}&name=renamed.ifc", digest.to_uppercase()),
+        &acme,
+        &[("Prefer", "return=minimal")],
+    );
+    assert_eq!(r.header("preference-applied"), Some("return=minimal"));
+    let min = r.ok();
+    assert!(min.get("report").is_none(), "{min}");
+    assert_eq!(min["model"]["name"], "renamed.ifc");
+    assert_eq!(min["model"]["digest"], digest.as_str());
+    assert_eq!(min["summary"], first["summary"]);
+
+    // Another caller's digest is not enough to read acme's findings.
+    by_digest(&format!("{path}&model=sha256:{digest}"), &bob, &[]).problem(422, "unknown-model");
+    // Other options or packs are another result, not yet made.
+    by_digest(
+        &format!("{path}&model=sha256:{digest}&rule=stair-riser-height"),
+        &acme,
+        &[],
+    )
+    .problem(422, "unknown-model");
+    by_digest(
+        &format!("/v1/checks?pack=us-irc-2021&model=sha256:{digest}"),
+        &acme,
+        &[],
+    )
+    .problem(422, "unknown-model");
+    // Malformed digests, a body as well, twice: 400, naming the problem.
+    for bad in ["sha256:xyz", "md5:00", &digest[..63]] {
+        let p = by_digest(&format!("{path}&model={bad}"), &acme, &[]).problem(400, "bad-query");
+        assert!(
+            p["detail"].as_str().unwrap().contains("64 hex digits"),
+            "{p}"
+        );
+    }
+    let p = s
+        .post(
+            &format!("{path}&model=sha256:{digest}"),
+            "model/ifc",
+            &house(),
+            Some(&acme),
+        )
+        .problem(400, "bad-query");
+    assert!(p["detail"].as_str().unwrap().contains("not both"), "{p}");
+    by_digest(&format!("{path}&model={digest}&model={digest}"), &acme, &[])
+        .problem(400, "bad-query");
+    // A viewer may not submit, by digest or otherwise.
+    let viewer = s.token("viewer", "vic");
+    by_digest(&format!("{path}&model={digest}"), &viewer, &[]).problem(403, "forbidden");
+
+    // Every accepted request is a stored validation: the upload and two
+    // re-checks, nothing for the refusals.
+    let page = s.get("/v1/projects/house-1/validations", Some(&acme)).ok();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3, "{page}");
+}
+
+/// With the cache off (or after a restart) the report of a re-check by
+/// digest comes from the store.
+#[test]
+fn a_recheck_by_digest_reads_the_stored_report_when_the_cache_is_off() {
+    let s = start_args(&["--cache-enabled", "false"]);
+    let acme = s.token("client", "acme");
+    let path = "/v1/checks?jurisdiction=US";
+    let first = s.post(path, "model/ifc", &house(), Some(&acme)).ok();
+    let digest = first["model"]["digest"].as_str().unwrap();
+    let again = s
+        .post_with_headers(
+            &format!("{path}&model=sha256:{digest}"),
+            &[("Authorization", &format!("Bearer {acme}"))],
+            b"",
+        )
+        .ok();
+    assert_eq!(again["cached"], true);
+    assert_eq!(again["report"], first["report"]);
+    assert_eq!(again["summary"], first["summary"]);
+    let m = s.get("/metrics", None).body;
+    assert_eq!(metric(&m, "plancheck_cache_hits_total", &[]), 0.0, "{m}");
+}
+
 #[test]
 fn check_json_model_and_jurisdiction() {
     let s = start();

@@ -102,6 +102,24 @@ impl Validation {
     }
 }
 
+/// A stored validation whose report is at hand only as its JSON: a re-check
+/// by digest ([`Service::recheck`]) reuses an earlier report without the
+/// model, so there is no [`CheckReport`] to hand back.
+#[derive(Debug, Clone)]
+pub struct StoredValidation {
+    /// The record as stored.
+    pub record: ValidationRecord,
+    /// The report's JSON, as stored and as first returned.
+    pub report_json: Bytes,
+}
+
+impl StoredValidation {
+    /// The API's JSON for the validation, as for [`Validation::body_parts`].
+    pub fn body_parts(&self) -> [Bytes; 3] {
+        render_parts(&self.record, self.report_json.clone())
+    }
+}
+
 /// A report's JSON shared with the cache, as the bytes of a response body.
 struct SharedJson(Arc<str>);
 
@@ -134,6 +152,10 @@ pub enum ServiceError {
     /// The model cannot be read.
     #[error("{0}")]
     Model(InputError),
+    /// A re-check by digest found no earlier validation of that model, with
+    /// these packs and options, by this caller: the model has to be sent.
+    #[error("{0}")]
+    UnknownModel(String),
     /// The store refused the write; nothing was acknowledged.
     #[error("{0}")]
     Store(StoreError),
@@ -356,6 +378,96 @@ impl Service {
         .await
     }
 
+    /// Re-checks a model named by its digest (SHA-256, hex) instead of its
+    /// bytes: the caller's latest validation with the same result key (the
+    /// same model, packs, pack digests, rules and parameters) supplies the
+    /// report and the model's description, and a new validation is stored
+    /// and returned as for [`Service::validate`], marked `cached`. The
+    /// report comes from the cache when it holds it, else from the store
+    /// (so this works with the cache off and after a restart). When the
+    /// caller has no such validation, [`ServiceError::UnknownModel`]: the
+    /// client sends the model instead. `name` replaces the earlier name.
+    pub async fn recheck(
+        &self,
+        caller: &Caller,
+        project: &str,
+        model_digest: &str,
+        name: Option<String>,
+        sel: &Selection,
+    ) -> Result<StoredValidation, ServiceError> {
+        let started = Instant::now();
+        let packs = self.select(sel)?;
+        let key = self.key(model_digest, &packs, sel);
+        let hit = self.lookup(&key);
+        let store = self.store.clone();
+        let (owner, key2, need_report) = (caller.sub.clone(), key.clone(), hit.is_none());
+        let (earlier, stored) = tokio::task::spawn_blocking(move || {
+            let Some(rec) = store.latest_with_result(&owner, &key2)? else {
+                return Ok((None, None));
+            };
+            if !need_report {
+                return Ok((Some(rec), None));
+            }
+            match store.get_result(&key2)? {
+                Some(report) => Ok((Some(rec), Some(report))),
+                None => Err(StoreError::Corrupt {
+                    what: format!(
+                        "validation {} refers to result {key2} which is not stored",
+                        rec.id
+                    ),
+                }),
+            }
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("the store task failed: {e}")))?
+        .map_err(ServiceError::Store)?;
+        let Some(earlier) = earlier else {
+            let with: Vec<String> = packs
+                .iter()
+                .map(|p| format!("{} {}", p.manifest.id, p.manifest.version))
+                .collect();
+            let mut options = String::new();
+            if !sel.rules.is_empty() || !sel.params.is_empty() {
+                options = " and these rules and parameters".into();
+            }
+            return Err(ServiceError::UnknownModel(format!(
+                "{} has not checked model sha256:{model_digest} with {}{options} before \
+                 (or did so before this server kept its result index); send the model itself",
+                caller.sub,
+                with.join(", ")
+            )));
+        };
+        let report_json = match (hit, stored) {
+            (Some(h), _) => Bytes::from_owner(SharedJson(h.json.clone())),
+            (None, Some(r)) => Bytes::from(r),
+            (None, None) => {
+                return Err(ServiceError::Internal(
+                    "the report was neither cached nor read from the store".into(),
+                ))
+            }
+        };
+        let mut model = earlier.model;
+        if let Some(n) = name {
+            model.name = n;
+        }
+        let record = self.new_record(
+            caller,
+            project,
+            model,
+            &packs,
+            sel,
+            key,
+            true,
+            earlier.summary,
+            started,
+        );
+        self.write(&record, report_json.clone()).await?;
+        Ok(StoredValidation {
+            record,
+            report_json,
+        })
+    }
+
     fn key(&self, model_digest: &str, packs: &[Arc<Pack>], sel: &Selection) -> String {
         let ids: Vec<(&str, &str)> = packs
             .iter()
@@ -456,8 +568,41 @@ impl Service {
         started: Instant,
     ) -> Result<Validation, ServiceError> {
         let rep = &result.report;
+        let summary = store::Summary {
+            violations: rep.count(Outcome::Violation),
+            warnings: rep.count(Outcome::Warning),
+            not_assessable: rep.count(Outcome::NotAssessable),
+            passes: rep.count(Outcome::Pass),
+            errors: rep.packs.iter().filter(|p| p.error.is_some()).count(),
+        };
+        let record = self.new_record(
+            caller, project, model, packs, sel, key, cached, summary, started,
+        );
+        let json = Bytes::from_owner(SharedJson(result.json.clone()));
+        self.write(&record, json).await?;
+        Ok(Validation {
+            record,
+            report: result.report.clone(),
+            report_json: result.json.clone(),
+        })
+    }
+
+    /// A new validation record, made now.
+    #[allow(clippy::too_many_arguments)]
+    fn new_record(
+        &self,
+        caller: &Caller,
+        project: &str,
+        model: store::ModelInfo,
+        packs: &[Arc<Pack>],
+        sel: &Selection,
+        key: String,
+        cached: bool,
+        summary: store::Summary,
+        started: Instant,
+    ) -> ValidationRecord {
         let now = store::now_ms();
-        let record = ValidationRecord {
+        ValidationRecord {
             id: store::new_validation_id(),
             project: project.to_string(),
             owner: caller.sub.clone(),
@@ -477,30 +622,28 @@ impl Service {
             params: sel.params.clone(),
             result_key: key,
             cached,
-            summary: store::Summary {
-                violations: rep.count(Outcome::Violation),
-                warnings: rep.count(Outcome::Warning),
-                not_assessable: rep.count(Outcome::NotAssessable),
-                passes: rep.count(Outcome::Pass),
-                errors: rep.packs.iter().filter(|p| p.error.is_some()).count(),
-            },
+            summary,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        };
+        }
+    }
+
+    /// Stores a validation durably (on a blocking thread: the flush waits
+    /// for the disk), counting it in the metrics.
+    async fn write(
+        &self,
+        record: &ValidationRecord,
+        report_json: Bytes,
+    ) -> Result<(), ServiceError> {
         let store = self.store.clone();
-        let rec2 = record.clone();
-        let json = result.json.clone();
+        let rec = record.clone();
         let t = Instant::now();
-        tokio::task::spawn_blocking(move || store.put_validation(&rec2, json.as_bytes()))
+        tokio::task::spawn_blocking(move || store.put_validation(&rec, &report_json))
             .await
             .map_err(|e| ServiceError::Internal(format!("the store task failed: {e}")))?
             .map_err(ServiceError::Store)?;
         self.metrics.store_flush(t.elapsed().as_secs_f64());
         self.metrics.validation_stored();
-        Ok(Validation {
-            record,
-            report: result.report.clone(),
-            report_json: result.json.clone(),
-        })
+        Ok(())
     }
 }
 

@@ -6,7 +6,10 @@
 --
 -- Environment:
 --   TOKEN  a client token for the server (required)
---   MODEL  the model file (default: the 1,000-element IFC4 bench model)
+--   MODEL  the model file (default: the 1,000-element IFC4 bench model), or
+--          `none` for an empty body (a re-check by digest: QUERY then has
+--          `model=sha256:...`)
+--   PREFER a Prefer header to send (e.g. `return=minimal`), if set
 --   QUERY  the request path and query (default below: the two US packs named
 --          explicitly, not `jurisdiction=US`, so the work per request does
 --          not change when another US pack is installed)
@@ -24,16 +27,22 @@ local model = os.getenv("MODEL") or "tests/fixtures/models/bench-1k-ifc4-mm.ifc"
 local token = os.getenv("TOKEN")
 assert(token and #token > 0, "post.lua: set TOKEN to a client token")
 
-local f = assert(io.open(model, "rb"))
-local body = f:read("*a")
-f:close()
-
 wrk.method = "POST"
 wrk.path = os.getenv("QUERY")
     or "/v1/checks?project=bench&pack=us-ibc-2021&pack=us-irc-2021&name=bench-1k-ifc4-mm.ifc"
-wrk.body = body
 wrk.headers["Authorization"] = "Bearer " .. token
-wrk.headers["Content-Type"] = "application/x-step"
+if model ~= "none" then
+  local f = assert(io.open(model, "rb"))
+  wrk.body = f:read("*a")
+  f:close()
+  wrk.headers["Content-Type"] = "application/x-step"
+else
+  wrk.headers["Content-Length"] = "0"
+end
+local prefer = os.getenv("PREFER")
+if prefer and #prefer > 0 then
+  wrk.headers["Prefer"] = prefer
+end
 
 -- Shared with get.lua: the summary line.
 function done(summary, latency, requests)

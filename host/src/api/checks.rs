@@ -21,6 +21,8 @@ struct CheckQuery {
     selection: Selection,
     name: Option<String>,
     project: Option<String>,
+    /// `model=sha256:<hex>`: re-check a model sent before, by its digest.
+    model: Option<String>,
 }
 
 fn bad_query(detail: impl Into<String>) -> Problem {
@@ -69,14 +71,30 @@ fn parse_query(raw: Option<&str>) -> Result<CheckQuery, Problem> {
                 q.project = Some(v)
             }
             "project" => return Err(bad_query("give `project` at most once")),
+            "model" if q.model.is_none() => q.model = Some(model_digest(&v)?),
+            "model" => return Err(bad_query("give `model` at most once")),
             _ => {
                 return Err(bad_query(format!(
-                    "unknown query parameter `{k}`; expected project, pack, jurisdiction, rule, param, name"
+                    "unknown query parameter `{k}`; expected project, pack, jurisdiction, rule, param, name, model"
                 )))
             }
         }
     }
     Ok(q)
+}
+
+/// The digest of `model=`: `sha256:` and 64 hex digits (the record's
+/// `model.digest`; the prefix may be left out), as lower-case hex.
+fn model_digest(v: &str) -> Result<String, Problem> {
+    let hex = v.strip_prefix("sha256:").unwrap_or(v);
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hex.to_ascii_lowercase())
+    } else {
+        Err(bad_query(format!(
+            "model `{v}` is not a model digest: give `sha256:` and the 64 hex digits of the \
+             model's SHA-256 (its validations' `model.digest`)"
+        )))
+    }
 }
 
 const IFC_TYPES: [&str; 3] = ["application/x-step", "application/ifc", "model/ifc"];
@@ -118,7 +136,8 @@ fn model_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, Problem> {
 
 /// `POST /v1/checks`: the model in the body, the selection in the query.
 /// Returns the stored validation (its record and report); it is durable
-/// before the 200 is sent.
+/// before the 200 is sent. With `model=sha256:…` and no body, re-checks a
+/// model the caller sent before ([`crate::service::Service::recheck`]).
 #[utoipa::path(
     post,
     path = "/v1/checks",
@@ -130,6 +149,7 @@ fn model_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, Problem> {
         ("rule" = Option<Vec<String>>, Query, description = "Only these rule ids"),
         ("param" = Option<Vec<String>>, Query, description = "`pack-id.name=value` pack parameter"),
         ("name" = Option<String>, Query, description = "A name for the model (file name)"),
+        ("model" = Option<String>, Query, description = "`sha256:<hex>`: re-check a model this caller sent before with the same packs and options, by its digest (its validations' `model.digest`), with an empty body; 422 `unknown-model` if there is no such validation"),
         ("Prefer" = Option<String>, Header, description = "`return=minimal` (RFC 7240): answer with the validation's record without `report` (then `Preference-Applied: return=minimal`)"),
     ),
     request_body(content = String, description = "The model: IFC STEP (application/x-step, application/ifc, model/ifc, or octet-stream/text/plain starting with ISO-10303-21) or a JSON model (application/json, docs/model-format.md)"),
@@ -140,7 +160,7 @@ fn model_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, Problem> {
         (status = 403, description = "The role may not submit models", content_type = "application/problem+json"),
         (status = 413, description = "Body over max_body_bytes", content_type = "application/problem+json"),
         (status = 415, description = "Not a model media type", content_type = "application/problem+json"),
-        (status = 422, description = "The model cannot be read (line, entity named)", content_type = "application/problem+json"),
+        (status = 422, description = "The model cannot be read (line, entity named); or `model=` names a model this caller has not checked with these packs (`unknown-model`)", content_type = "application/problem+json"),
         (status = 503, description = "Packs still compiling", content_type = "application/problem+json"),
         (status = 504, description = "The check did not finish within the request timeout", content_type = "application/problem+json"),
     ),
@@ -252,6 +272,26 @@ async fn run_check(
         .service
         .select(&q.selection)
         .map_err(service_problem)?;
+    let project = q.project.as_deref().unwrap_or(DEFAULT_PROJECT);
+    if let Some(digest) = &q.model {
+        if !body.bytes.is_empty() {
+            return Err(bad_query(format!(
+                "give the model either in the body or by its digest (`model`), not both \
+                 (the body has {} bytes)",
+                body.bytes.len()
+            )));
+        }
+        let v = state
+            .service
+            .recheck(&caller, project, digest, q.name.clone(), &q.selection)
+            .await
+            .map_err(service_problem)?;
+        return Ok(if wants_minimal(&headers) {
+            minimal(&v.record)
+        } else {
+            json_parts_response(StatusCode::OK, v.body_parts())
+        });
+    }
     let format = model_format(&headers, &body.bytes)?;
     let name = q.name.clone().unwrap_or_else(|| {
         match format {
@@ -260,7 +300,6 @@ async fn run_check(
         }
         .into()
     });
-    let project = q.project.as_deref().unwrap_or(DEFAULT_PROJECT);
     let input = ModelInput {
         name,
         format,
@@ -273,16 +312,21 @@ async fn run_check(
         .await
         .map_err(service_problem)?;
     if wants_minimal(&headers) {
-        let mut record = serde_json::to_string(&v.record).expect("records serialise");
-        record.push('\n');
-        let mut r = super::json_response(StatusCode::OK, record);
-        r.headers_mut().insert(
-            "preference-applied",
-            header::HeaderValue::from_static("return=minimal"),
-        );
-        return Ok(r);
+        return Ok(minimal(&v.record));
     }
     Ok(json_parts_response(StatusCode::OK, v.body_parts()))
+}
+
+/// The `Prefer: return=minimal` answer: the record alone.
+fn minimal(record: &crate::store::ValidationRecord) -> Response {
+    let mut record = serde_json::to_string(record).expect("records serialise");
+    record.push('\n');
+    let mut r = super::json_response(StatusCode::OK, record);
+    r.headers_mut().insert(
+        "preference-applied",
+        header::HeaderValue::from_static("return=minimal"),
+    );
+    r
 }
 
 /// Whether the request says `Prefer: return=minimal` (RFC 7240): answer

@@ -165,6 +165,12 @@ pub fn service_problem(e: ServiceError) -> Problem {
             }
             p
         }
+        ServiceError::UnknownModel(d) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-model",
+            "Model not known",
+            d,
+        ),
         ServiceError::Store(e) => Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "store-error",

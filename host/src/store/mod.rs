@@ -10,6 +10,8 @@
 //!   one transaction and flushes before returning: once it is `Ok`, the
 //!   validation survives a crash, and no crash leaves part of one.
 //! * [`Store::get_validation`], [`Store::list_validations`] read them back;
+//!   [`Store::latest_with_result`] finds a caller's earlier validation with
+//!   the same result (a re-check by digest, without the model);
 //!   [`Store::append_audit`], [`Store::list_audit`] keep the audit log.
 //! * [`Store::put_pack_version`], [`Store::set_pack_active`] and friends
 //!   keep published pack versions, their artifacts and which one is active
@@ -52,6 +54,7 @@ const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 const TREE_RESULTS: &str = "results";
 const TREE_VALIDATIONS: &str = "validations";
 const TREE_BY_PROJECT: &str = "by_project";
+const TREE_BY_RESULT: &str = "by_result";
 const TREE_AUDIT: &str = "audit";
 const TREE_PACK_VERSIONS: &str = "pack_versions";
 const TREE_PACK_ARTIFACTS: &str = "pack_artifacts";
@@ -168,6 +171,8 @@ pub struct Store {
     validations: sled::Tree,
     /// `project \0 id` → owner
     by_project: sled::Tree,
+    /// `owner \0 result key` → id of the owner's latest validation with it
+    by_result: sled::Tree,
     /// big-endian seq → [`AuditEntry`] JSON
     audit: sled::Tree,
     /// `pack \0 version` → [`PackVersionRecord`] JSON
@@ -218,6 +223,7 @@ impl Store {
             results: tree(TREE_RESULTS)?,
             validations: tree(TREE_VALIDATIONS)?,
             by_project: tree(TREE_BY_PROJECT)?,
+            by_result: tree(TREE_BY_RESULT)?,
             audit: tree(TREE_AUDIT)?,
             pack_versions: tree(TREE_PACK_VERSIONS)?,
             pack_artifacts: tree(TREE_PACK_ARTIFACTS)?,

@@ -307,6 +307,69 @@ fn results_are_written_once() {
     assert_eq!(store.validation_count(), 2);
 }
 
+/// The result index finds an owner's latest validation with a result key,
+/// never another owner's, and survives a reopen.
+#[test]
+fn the_result_index_finds_the_owners_latest_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let key;
+    let latest;
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let first = record("p", "alice", 1);
+        key = first.result_key.clone();
+        put(&store, &first);
+        let mut again = record("q", "alice", 1);
+        again.result_key = key.clone();
+        again.cached = true;
+        put(&store, &again);
+        let mut bobs = record("p", "bob", 1);
+        bobs.result_key = key.clone();
+        put(&store, &bobs);
+        put(&store, &record("p", "alice", 2));
+        latest = again;
+        assert_eq!(
+            store.latest_with_result("alice", &key).unwrap(),
+            Some(latest.clone())
+        );
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.latest_with_result("alice", &key).unwrap(),
+        Some(latest)
+    );
+    assert_eq!(
+        store
+            .latest_with_result("bob", &key)
+            .unwrap()
+            .unwrap()
+            .owner,
+        "bob"
+    );
+    assert_eq!(store.latest_with_result("carol", &key).unwrap(), None);
+    assert_eq!(
+        store.latest_with_result("alice", &"0".repeat(64)).unwrap(),
+        None
+    );
+    // an owner holding a NUL cannot reach another owner's entry
+    assert_eq!(store.latest_with_result("alice\0", &key).unwrap(), None);
+    // an entry naming a record that is gone is corruption, named
+    store
+        .validations
+        .remove(
+            store
+                .latest_with_result("bob", &key)
+                .unwrap()
+                .unwrap()
+                .id
+                .as_bytes(),
+        )
+        .unwrap();
+    let err = store.latest_with_result("bob", &key).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("bob"), "{err}");
+}
+
 /// Which sync a write gets (store/sync.rs): `syncfs` when it stored a new
 /// report, which sled may have put in a blob file; the log's `fdatasync`
 /// otherwise. A large report does become a blob file, and a put that syncs
@@ -372,6 +435,7 @@ fn duplicates_and_invalid_records_write_nothing() {
     assert_eq!(store.validation_count(), 1);
     assert_eq!(store.results.len(), 1);
     assert_eq!(store.by_project.len(), 1);
+    assert_eq!(store.by_result.len(), 1);
     assert_eq!(all_audit(&store).len(), 1);
     assert_eq!(store.get_validation(&rec.id).unwrap().unwrap().0, rec);
 }

@@ -1,5 +1,5 @@
-//! Validations: the record, its content-addressed report, the project index
-//! and the audit entry, written together.
+//! Validations: the record, its content-addressed report, the project index,
+//! the owner's result index and the audit entry, written together.
 
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
@@ -11,8 +11,9 @@ use super::{
 impl Store {
     /// Stores a validation and its report, durably: the report under
     /// `rec.result_key` (unless that key is already stored: results are
-    /// content addressed, written once), the record, the project index entry
-    /// and a `validation.create` audit entry, in one transaction, then
+    /// content addressed, written once), the record, the project index
+    /// entry, the owner's result index entry (`owner \0 result key` → this
+    /// id) and a `validation.create` audit entry, in one transaction, then
     /// flushed to disk (sled's flush, then `fdatasync` of its log, or
     /// `syncfs` when the report is new: see `store/sync.rs`). Call it before
     /// acknowledging the validation to the client, from a blocking thread
@@ -53,7 +54,8 @@ impl Store {
         check_record(rec)?;
         // Serialise before the transaction: nothing can fail half-way.
         let rec_json = serde_json::to_vec(rec).expect("records serialise");
-        let index_key = index_key(&rec.project, &rec.id);
+        let project_key = index_key(&rec.project, &rec.id);
+        let owner_key = index_key(&rec.owner, &rec.result_key);
         let event = AuditEvent {
             actor: rec.owner.clone(),
             role: rec.role.clone(),
@@ -70,9 +72,10 @@ impl Store {
             &self.results,
             &self.validations,
             &self.by_project,
+            &self.by_result,
             &self.audit,
         )
-            .transaction(|(results, validations, by_project, audit)| {
+            .transaction(|(results, validations, by_project, by_result, audit)| {
                 new_report.set(false);
                 if validations.get(rec.id.as_bytes())?.is_some() {
                     return Err(ConflictableTransactionError::Abort(StoreError::Duplicate {
@@ -84,7 +87,8 @@ impl Store {
                     new_report.set(true);
                 }
                 validations.insert(rec.id.as_bytes(), rec_json.as_slice())?;
-                by_project.insert(index_key.as_slice(), rec.owner.as_bytes())?;
+                by_project.insert(project_key.as_slice(), rec.owner.as_bytes())?;
+                by_result.insert(owner_key.as_slice(), rec.id.as_bytes())?;
                 let seq = audit.generate_id()?;
                 let entry = AuditEntry::new(seq, now_ms(), event.clone());
                 let entry = serde_json::to_vec(&entry).expect("audit entries serialise");
@@ -118,6 +122,34 @@ impl Store {
     /// identical earlier check).
     pub fn get_result(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.results.get(key.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// The latest validation `owner` made whose result key is `key`, if
+    /// any: what a re-check by digest reuses (the same model, packs and
+    /// options give the same key, so the same report, [`Store::get_result`],
+    /// and summary). Only the owner's own validations count: a model's
+    /// digest alone is no proof of having the model, and its findings are
+    /// the owner's to read. Validations stored before this index existed
+    /// (before 2026-12-04) are not in it.
+    pub fn latest_with_result(
+        &self,
+        owner: &str,
+        key: &str,
+    ) -> Result<Option<ValidationRecord>, StoreError> {
+        let Some(id) = self.by_result.get(index_key(owner, key))? else {
+            return Ok(None);
+        };
+        let id = std::str::from_utf8(&id).map_err(|_| StoreError::Corrupt {
+            what: format!("the result index of {owner:?} holds an id that is not UTF-8"),
+        })?;
+        match self.record(id)? {
+            Some(rec) if rec.owner == owner && rec.result_key == key => Ok(Some(rec)),
+            _ => Err(StoreError::Corrupt {
+                what: format!(
+                    "the result index of {owner:?} names validation {id}, which is not stored with result {key}"
+                ),
+            }),
+        }
     }
 
     /// A page of `project`'s validations, newest first: at most `limit`
@@ -190,13 +222,15 @@ impl Store {
     }
 }
 
-/// `project \0 id`: a project's entries are one contiguous key range,
-/// ordered by id (creation time).
-fn index_key(project: &str, id: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(project.len() + 1 + id.len());
-    key.extend_from_slice(project.as_bytes());
+/// `a \0 b`: `project \0 id` in the project index (a project's entries
+/// are one contiguous key range, ordered by id, so by creation time), and
+/// `owner \0 result key` in the result index (result keys are hex, so the
+/// last NUL is the separator whatever the owner holds).
+fn index_key(a: &str, b: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(a.len() + 1 + b.len());
+    key.extend_from_slice(a.as_bytes());
     key.push(0);
-    key.extend_from_slice(id.as_bytes());
+    key.extend_from_slice(b.as_bytes());
     key
 }
 
