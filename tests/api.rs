@@ -326,6 +326,10 @@ fn a_model_checked_before_is_rechecked_by_its_digest_without_the_upload() {
     // re-checks, nothing for the refusals.
     let page = s.get("/v1/projects/house-1/validations", Some(&acme)).ok();
     assert_eq!(page["items"].as_array().unwrap().len(), 3, "{page}");
+    // The upload missed, the two re-checks hit; refusals are not counted.
+    let m = s.get("/metrics", None).body;
+    assert_eq!(metric(&m, "plancheck_cache_hits_total", &[]), 2.0, "{m}");
+    assert_eq!(metric(&m, "plancheck_cache_misses_total", &[]), 1.0, "{m}");
 }
 
 /// With the cache off (or after a restart) the report of a re-check by

@@ -398,7 +398,13 @@ impl Service {
         let started = Instant::now();
         let packs = self.select(sel)?;
         let key = self.key(model_digest, &packs, sel);
-        let hit = self.lookup(&key);
+        // Counted as a hit or miss only once the caller is known to own an
+        // earlier validation: a refused request looked nothing up for anyone.
+        let hit = if self.cache.enabled() {
+            self.cache.get(&key)
+        } else {
+            None
+        };
         let store = self.store.clone();
         let (owner, key2, need_report) = (caller.sub.clone(), key.clone(), hit.is_none());
         let (earlier, stored) = tokio::task::spawn_blocking(move || {
@@ -437,6 +443,12 @@ impl Service {
                 with.join(", ")
             )));
         };
+        if self.cache.enabled() {
+            match hit {
+                Some(_) => self.metrics.cache_hit(),
+                None => self.metrics.cache_miss(),
+            }
+        }
         let report_json = match (hit, stored) {
             (Some(h), _) => Bytes::from_owner(SharedJson(h.json.clone())),
             (None, Some(r)) => Bytes::from(r),
