@@ -437,7 +437,7 @@ impl Service {
                 options = " and these rules and parameters".into();
             }
             return Err(ServiceError::UnknownModel(format!(
-                "{} has not checked model sha256:{model_digest} with {}{options} before \
+                "caller `{}` has not checked model sha256:{model_digest} with {}{options} before \
                  (or did so before this server kept its result index); send the model itself",
                 caller.sub,
                 with.join(", ")
