@@ -24,8 +24,10 @@ use ifc_lite_core::AttributeValue;
 const MAX_DEPTH: u32 = 32;
 
 /// The attribute values of one record (`#id=KEYWORD(...);`), or `None`
-/// where the crate's parser must decide.
-pub(crate) fn attributes(record: &[u8]) -> Option<Vec<AttributeValue>> {
+/// where the crate's parser must decide. `expected` is how many attributes
+/// the record's class has (0 if unknown): the list is allocated once at that
+/// size instead of growing value by value.
+pub(crate) fn attributes(record: &[u8], expected: usize) -> Option<Vec<AttributeValue>> {
     let mut c = Cursor { b: record, p: 0 };
     c.trivia()?;
     c.expect(b'#')?;
@@ -41,7 +43,7 @@ pub(crate) fn attributes(record: &[u8]) -> Option<Vec<AttributeValue>> {
     }
     c.trivia()?;
     c.expect(b'(')?;
-    let args = c.items(0)?;
+    let args = c.items(0, expected)?;
     c.trivia()?;
     c.expect(b';')?;
     c.trivia()?;
@@ -81,8 +83,8 @@ impl Cursor<'_> {
 
     /// Comma-separated values up to and including the closing `)`; the `(`
     /// is already consumed.
-    fn items(&mut self, depth: u32) -> Option<Vec<AttributeValue>> {
-        let mut out = Vec::new();
+    fn items(&mut self, depth: u32, expected: usize) -> Option<Vec<AttributeValue>> {
+        let mut out = Vec::with_capacity(expected);
         self.trivia()?;
         if self.peek()? == b')' {
             self.p += 1;
@@ -129,7 +131,7 @@ impl Cursor<'_> {
             b'\'' => self.string(),
             b'(' => {
                 self.p += 1;
-                Some(AttributeValue::List(self.items(depth + 1)?))
+                Some(AttributeValue::List(self.items(depth + 1, 0)?))
             }
             b'.' if self.b.get(self.p + 1).copied().is_some_and(is_keyword_byte) => {
                 // `.NAME.` is an enumeration; `.5` a number
@@ -199,7 +201,7 @@ impl Cursor<'_> {
         let name = name.to_ascii_uppercase().into_boxed_str();
         self.trivia()?;
         self.expect(b'(')?;
-        let mut values = self.items(depth + 1)?;
+        let mut values = self.items(depth + 1, 1)?;
         let value = match values.len() {
             0 => AttributeValue::Null,
             1 => values.pop()?,
@@ -223,7 +225,12 @@ mod tests {
 
     /// Same values as the crate's parser wherever the fast path answers.
     fn same(record: &str) -> bool {
-        let fast = attributes(record.as_bytes());
+        let fast = attributes(record.as_bytes(), 0);
+        // the expected count only sizes the first allocation
+        for expected in [1, 4, 64] {
+            let sized = attributes(record.as_bytes(), expected);
+            assert_eq!(format!("{sized:?}"), format!("{fast:?}"), "{record}");
+        }
         let slow = crate_decode(record.as_bytes());
         if let Some(f) = &fast {
             assert_eq!(
@@ -301,7 +308,7 @@ mod tests {
             let mut scanner = ifc_lite_core::EntityScanner::new(&bytes);
             while let Some((_, _, start, end)) = scanner.next_entity() {
                 let record = &bytes[start..end];
-                match attributes(record) {
+                match attributes(record, 0) {
                     Some(f) => {
                         fast += 1;
                         let s = crate_decode(record);

@@ -211,7 +211,8 @@ impl InstanceGraph for IfcGraph {
                     return None;
                 }
                 let rec = &ix.records[r];
-                let attrs = decode_record(&self.bytes[rec.start..rec.end]).ok()?;
+                let attrs =
+                    decode_record(&self.bytes[rec.start..rec.end], class.attrs.len()).ok()?;
                 Some(Instance {
                     id: *id,
                     class: class.name.clone(),

@@ -379,7 +379,7 @@ impl<'s, 'a> Loader<'s, 'a> {
     fn object(&mut self, i: usize) {
         let step = self.step;
         let class = step.class(i);
-        let attrs = match step.decode(i) {
+        let mut attrs = match step.decode(i) {
             Ok(a) => a,
             Err(e) => {
                 let w = format!("{}{e}; skipped", step.at_record(i));
@@ -421,7 +421,9 @@ impl<'s, 'a> Loader<'s, 'a> {
             );
             self.warn(w);
         } else {
-            for (k, (spec, value)) in class.attrs.iter().zip(attrs.iter()).enumerate() {
+            // the attributes' text is moved into the element (the fields
+            // above hold copies)
+            for (k, (spec, value)) in class.attrs.iter().zip(attrs.iter_mut()).enumerate() {
                 if matches!(spec.kind, AttrKind::Ref | AttrKind::RefList) || value.is_null() {
                     continue;
                 }
@@ -448,7 +450,7 @@ impl<'s, 'a> Loader<'s, 'a> {
             ..Extra::default()
         };
         if class.flags.is_type && arity_ok {
-            if let Some(list) = get("HasPropertySets") {
+            if let Some(list) = class.index("HasPropertySets").and_then(|k| attrs.get(k)) {
                 x.psets = self.pset_refs(i, "HasPropertySets", list);
             }
         }
@@ -657,7 +659,7 @@ impl<'s, 'a> Loader<'s, 'a> {
             self.warn(w);
             return None;
         }
-        let attrs = match step.decode(p) {
+        let mut attrs = match step.decode(p) {
             Ok(a) => a,
             Err(e) => {
                 let w = format!("{}{e}; property set ignored", at());
@@ -665,7 +667,6 @@ impl<'s, 'a> Loader<'s, 'a> {
                 return None;
             }
         };
-        let get = |n: &str| class.index(n).and_then(|k| attrs.get(k));
         let (kind, list_attr) = match class.upper.as_str() {
             "IFCPROPERTYSET" => (SetKind::PropertySet, Some("HasProperties")),
             "IFCELEMENTQUANTITY" => (SetKind::QuantitySet, Some("Quantities")),
@@ -674,8 +675,9 @@ impl<'s, 'a> Loader<'s, 'a> {
         let Some(list_attr) = list_attr else {
             // a predefined property set (IfcDoorLiningProperties ...): its
             // attributes are its properties, the set is named after the class
-            return self.predefined_set(p, &attrs);
+            return self.predefined_set(p, &mut attrs);
         };
+        let get = |n: &str| class.index(n).and_then(|k| attrs.get(k));
         let name = get("Name").and_then(|a| a.as_string()).unwrap_or("");
         if name.is_empty() {
             let w = format!("{}property set has no Name; ignored", at());
@@ -717,7 +719,7 @@ impl<'s, 'a> Loader<'s, 'a> {
         })
     }
 
-    fn predefined_set(&mut self, p: usize, attrs: &[AttributeValue]) -> Option<PropertySet> {
+    fn predefined_set(&mut self, p: usize, attrs: &mut [AttributeValue]) -> Option<PropertySet> {
         let step = self.step;
         let class = step.class(p);
         if attrs.len() != class.attrs.len() {
@@ -732,7 +734,7 @@ impl<'s, 'a> Loader<'s, 'a> {
             return None;
         }
         let mut properties = Vec::new();
-        for (k, (spec, value)) in class.attrs.iter().zip(attrs).enumerate() {
+        for (k, (spec, value)) in class.attrs.iter().zip(attrs.iter_mut()).enumerate() {
             // IfcRoot's own attributes are not properties
             if k < 4 || matches!(spec.kind, AttrKind::Ref | AttrKind::RefList) || value.is_null() {
                 continue;
@@ -816,7 +818,7 @@ impl<'s, 'a> Loader<'s, 'a> {
                 }
             },
         };
-        let attrs = match step.decode(q) {
+        let mut attrs = match step.decode(q) {
             Ok(a) => a,
             Err(e) => {
                 let w = format!("{}{e}; property ignored", step.at_record(q));
@@ -824,28 +826,50 @@ impl<'s, 'a> Loader<'s, 'a> {
                 return None;
             }
         };
-        let get = |n: &str| class.index(n).and_then(|k| attrs.get(k));
-        let name = get("Name").and_then(|a| a.as_string()).unwrap_or("");
+        // the record is read once: its name and text move into the property
+        let name = class
+            .index("Name")
+            .and_then(|k| attrs.get_mut(k))
+            .and_then(values::take_string)
+            .unwrap_or_default();
         if name.is_empty() {
             let w = format!("{}has no Name; ignored", step.at_record(q));
             self.warn(w);
             return None;
         }
-        let raw = get(value_attr)?;
-        let raw = match upper {
-            "IFCPROPERTYENUMERATEDVALUE" => raw.as_list()?.first()?,
-            "IFCPROPERTYLISTVALUE" => match raw.as_list()? {
-                [one] => one,
-                _ => return None,
-            },
-            _ => raw,
+        let kv = class.index(value_attr)?;
+        // the value's shape before its unit: a property without a simple
+        // value is left out quietly
+        let one_of_list = match upper {
+            "IFCPROPERTYENUMERATEDVALUE" => {
+                attrs.get(kv)?.as_list()?.first()?;
+                true
+            }
+            "IFCPROPERTYLISTVALUE" => {
+                if attrs.get(kv)?.as_list()?.len() != 1 {
+                    return None;
+                }
+                true
+            }
+            _ => {
+                attrs.get(kv)?;
+                false
+            }
         };
-        let unit = match get("Unit").and_then(|a| a.as_entity_ref()) {
+        let unit = match class
+            .index("Unit")
+            .and_then(|k| attrs.get(k))
+            .and_then(|a| a.as_entity_ref())
+        {
             Some(id) => {
                 let at = step.at_record(q);
                 Some(self.unit_override(&at, id))
             }
             None => None,
+        };
+        let raw = match (&mut attrs[kv], one_of_list) {
+            (AttributeValue::List(items), true) => &mut items[0],
+            (other, _) => other,
         };
         let converted = match quantity {
             Some((_, measure)) => {
@@ -859,7 +883,7 @@ impl<'s, 'a> Loader<'s, 'a> {
         };
         match converted {
             Ok((value, data_type)) => Some(Property {
-                name: name.to_owned(),
+                name,
                 value,
                 data_type,
             }),

@@ -182,7 +182,8 @@ impl<'a> Step<'a> {
     /// Decodes record `i` into its attribute values.
     pub fn decode(&self, i: usize) -> Result<Vec<AttributeValue>, String> {
         let r = self.records[i];
-        decode_record(&self.bytes[r.start..r.end])
+        let expected = self.classes[r.class as usize].attrs.len();
+        decode_record(&self.bytes[r.start..r.end], expected)
     }
 
     /// The entity references in attributes `which` of record `i` (a single
@@ -244,9 +245,10 @@ impl<'a> Step<'a> {
 
 /// The attribute values of one record (`#id=KEYWORD(...);`): the direct
 /// decoder where it can (input/decode.rs), else the crate's parser, whose
-/// message names what is wrong.
-pub(crate) fn decode_record(record: &[u8]) -> Result<Vec<AttributeValue>, String> {
-    if let Some(attrs) = super::decode::attributes(record) {
+/// message names what is wrong. `expected`: the class's attribute count
+/// (0 if unknown), the list's first allocation.
+pub(crate) fn decode_record(record: &[u8], expected: usize) -> Result<Vec<AttributeValue>, String> {
+    if let Some(attrs) = super::decode::attributes(record, expected) {
         return Ok(attrs);
     }
     let (_, _, tokens) = parse_entity(record)

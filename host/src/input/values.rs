@@ -33,10 +33,35 @@ fn measure_kind(unit_type: &str) -> MeasureKind {
 }
 
 fn logical(v: &AttributeValue) -> Option<Option<bool>> {
-    match v.as_enum()?.trim_matches('.').to_ascii_uppercase().as_str() {
-        "T" | "TRUE" => Some(Some(true)),
-        "F" | "FALSE" => Some(Some(false)),
-        "U" | "UNKNOWN" => Some(None),
+    let e = v.as_enum()?.trim_matches('.');
+    let is = |s: &str| e.eq_ignore_ascii_case(s);
+    if is("T") || is("TRUE") {
+        Some(Some(true))
+    } else if is("F") || is("FALSE") {
+        Some(Some(false))
+    } else if is("U") || is("UNKNOWN") {
+        Some(None)
+    } else {
+        None
+    }
+}
+
+/// The text of a string value (seeing through a typed one, as
+/// `as_string` does), moved out of the decoded record: the record is read
+/// once, so its strings become the model's without a copy.
+pub(crate) fn take_string(v: &mut AttributeValue) -> Option<String> {
+    match v {
+        AttributeValue::String(s) => Some(std::mem::take(s)),
+        AttributeValue::Typed { value, .. } => take_string(value),
+        _ => None,
+    }
+}
+
+/// An enumeration's name, moved out as [`take_string`] does.
+fn take_enum(v: &mut AttributeValue) -> Option<String> {
+    match v {
+        AttributeValue::Enum(s) => Some(std::mem::take(s)),
+        AttributeValue::Typed { value, .. } => take_enum(value),
         _ => None,
     }
 }
@@ -52,10 +77,10 @@ fn number(v: &AttributeValue) -> Result<f64, Skip> {
 /// Converts `inner`, declared (or written) as defined type `upper`
 /// (`IFCLENGTHMEASURE`), to a value in SI. `unit` overrides the project unit
 /// (an `IfcPropertySingleValue.Unit`); `Some(None)` is an override that could
-/// not be resolved.
+/// not be resolved. Text is moved out of `inner`, which is not read again.
 pub(crate) fn typed(
     upper: &str,
-    inner: &AttributeValue,
+    inner: &mut AttributeValue,
     units: &Units,
     unit: Option<Option<Scale>>,
 ) -> Result<Typed, Skip> {
@@ -123,8 +148,8 @@ pub(crate) fn typed(
                         si: number(inner)?,
                     })
                 }
-                "IFCDESCRIPTIVEMEASURE" => match inner.as_string() {
-                    Some(s) => Value::Text(s.to_owned()),
+                "IFCDESCRIPTIVEMEASURE" => match take_string(inner) {
+                    Some(s) => Value::Text(s),
                     None => return Err(Skip::Bad("is not text".into())),
                 },
                 _ => match inner.as_float() {
@@ -143,25 +168,29 @@ pub(crate) fn typed(
     Ok((value, data_type))
 }
 
-/// A value by its own shape: text, number, boolean or enumeration.
-fn plain(v: &AttributeValue) -> Option<Value> {
-    match v {
-        AttributeValue::String(s) => Some(Value::Text(s.clone())),
-        AttributeValue::Integer(i) => Some(Value::Integer(*i)),
-        AttributeValue::Float(f) if f.is_finite() => Some(Value::Real(*f)),
-        AttributeValue::Enum(_) => Some(match logical(v) {
+/// A value by its own shape: text, number, boolean or enumeration (text
+/// moved out of `v`).
+fn plain(v: &mut AttributeValue) -> Option<Value> {
+    if let AttributeValue::Enum(_) = v {
+        return Some(match logical(v) {
             Some(Some(b)) => Value::Boolean(b),
             Some(None) => Value::Unknown,
-            None => Value::Text(v.as_enum()?.to_owned()),
-        }),
+            None => Value::Text(take_enum(v)?),
+        });
+    }
+    match v {
+        AttributeValue::String(s) => Some(Value::Text(std::mem::take(s))),
+        AttributeValue::Integer(i) => Some(Value::Integer(*i)),
+        AttributeValue::Float(f) if f.is_finite() => Some(Value::Real(*f)),
         AttributeValue::Typed { value, .. } => plain(value),
         _ => None,
     }
 }
 
-/// A typed parameter `IFCLABEL('x')` anywhere (property values, selects).
+/// A typed parameter `IFCLABEL('x')` anywhere (property values, selects);
+/// text is moved out of `v`.
 pub(crate) fn typed_parameter(
-    v: &AttributeValue,
+    v: &mut AttributeValue,
     units: &Units,
     unit: Option<Option<Scale>>,
 ) -> Result<Typed, Skip> {
@@ -184,8 +213,13 @@ pub(crate) fn typed_parameter(
     }
 }
 
-/// Converts an entity attribute by its schema kind and defined type.
-pub(crate) fn attribute(spec: &AttrSpec, v: &AttributeValue, units: &Units) -> Result<Typed, Skip> {
+/// Converts an entity attribute by its schema kind and defined type; text
+/// is moved out of `v`.
+pub(crate) fn attribute(
+    spec: &AttrSpec,
+    v: &mut AttributeValue,
+    units: &Units,
+) -> Result<Typed, Skip> {
     if v.is_null() || spec.aggregate {
         return Err(Skip::Quiet);
     }
@@ -198,8 +232,8 @@ pub(crate) fn attribute(spec: &AttrSpec, v: &AttributeValue, units: &Units) -> R
         }
     }
     let (value, base) = match spec.kind {
-        AttrKind::Text => match v.as_string() {
-            Some(s) => (Value::Text(s.to_owned()), "STRING"),
+        AttrKind::Text => match take_string(v) {
+            Some(s) => (Value::Text(s), "STRING"),
             None => return Err(Skip::Bad("is not text".into())),
         },
         AttrKind::Int => match v.as_int() {
@@ -207,8 +241,8 @@ pub(crate) fn attribute(spec: &AttrSpec, v: &AttributeValue, units: &Units) -> R
             None => return Err(Skip::Bad("is not an integer".into())),
         },
         AttrKind::Real => (Value::Real(number(v)?), "REAL"),
-        AttrKind::Enum => match v.as_enum() {
-            Some(e) => (Value::Text(e.to_owned()), "ENUMERATION"),
+        AttrKind::Enum => match take_enum(v) {
+            Some(e) => (Value::Text(e), "ENUMERATION"),
             None => return Err(Skip::Bad("is not an enumeration value".into())),
         },
         AttrKind::Logical => match logical(v) {
@@ -250,7 +284,7 @@ mod tests {
     fn measures_convert_to_si() {
         let u = mm();
         let (v, dt) = typed_parameter(
-            &t("IFCLENGTHMEASURE", AttributeValue::Float(2100.0)),
+            &mut t("IFCLENGTHMEASURE", AttributeValue::Float(2100.0)),
             &u,
             None,
         )
@@ -258,7 +292,7 @@ mod tests {
         assert_eq!(v.as_length(), Some(2.1));
         assert_eq!(dt, "IfcLengthMeasure");
         let (v, dt) = typed_parameter(
-            &t("IFCPOSITIVELENGTHMEASURE", AttributeValue::Integer(900)),
+            &mut t("IFCPOSITIVELENGTHMEASURE", AttributeValue::Integer(900)),
             &u,
             None,
         )
@@ -266,14 +300,18 @@ mod tests {
         assert!((v.as_length().unwrap() - 0.9).abs() < 1e-12);
         assert_eq!(dt, "IfcPositiveLengthMeasure");
         // area unit not declared: SI
-        let (v, _) =
-            typed_parameter(&t("IFCAREAMEASURE", AttributeValue::Float(3.5)), &u, None).unwrap();
+        let (v, _) = typed_parameter(
+            &mut t("IFCAREAMEASURE", AttributeValue::Float(3.5)),
+            &u,
+            None,
+        )
+        .unwrap();
         assert_eq!(v.as_f64(), Some(3.5));
         // unresolved unit: left out
         let bad = Units::default().with("LENGTHUNIT", None);
         assert_eq!(
             typed_parameter(
-                &t("IFCLENGTHMEASURE", AttributeValue::Float(1.0)),
+                &mut t("IFCLENGTHMEASURE", AttributeValue::Float(1.0)),
                 &bad,
                 None
             ),
@@ -286,22 +324,22 @@ mod tests {
         let u = Units::default();
         let e = |s: &str| AttributeValue::Enum(s.into());
         assert_eq!(
-            typed_parameter(&t("IFCBOOLEAN", e("T")), &u, None).unwrap(),
+            typed_parameter(&mut t("IFCBOOLEAN", e("T")), &u, None).unwrap(),
             (Value::Boolean(true), "IfcBoolean".to_owned())
         );
         assert_eq!(
-            typed_parameter(&t("IFCLOGICAL", e("U")), &u, None)
+            typed_parameter(&mut t("IFCLOGICAL", e("U")), &u, None)
                 .unwrap()
                 .0,
             Value::Unknown
         );
         assert!(matches!(
-            typed_parameter(&t("IFCBOOLEAN", e("U")), &u, None),
+            typed_parameter(&mut t("IFCBOOLEAN", e("U")), &u, None),
             Err(Skip::Bad(_))
         ));
         assert_eq!(
             typed_parameter(
-                &t("IFCLABEL", AttributeValue::String("EI60".into())),
+                &mut t("IFCLABEL", AttributeValue::String("EI60".into())),
                 &u,
                 None
             )
@@ -309,27 +347,31 @@ mod tests {
             (Value::Text("EI60".into()), "IfcLabel".to_owned())
         );
         assert_eq!(
-            typed_parameter(&t("IFCINTEGER", AttributeValue::Integer(12)), &u, None)
+            typed_parameter(&mut t("IFCINTEGER", AttributeValue::Integer(12)), &u, None)
                 .unwrap()
                 .0,
             Value::Integer(12)
         );
         assert_eq!(
-            typed_parameter(&t("IFCCOUNTMEASURE", AttributeValue::Float(3.0)), &u, None)
-                .unwrap()
-                .0
-                .as_count(),
+            typed_parameter(
+                &mut t("IFCCOUNTMEASURE", AttributeValue::Float(3.0)),
+                &u,
+                None
+            )
+            .unwrap()
+            .0
+            .as_count(),
             Some(3)
         );
         assert_eq!(
-            typed_parameter(&t("IFCREAL", AttributeValue::Float(0.5)), &u, None)
+            typed_parameter(&mut t("IFCREAL", AttributeValue::Float(0.5)), &u, None)
                 .unwrap()
                 .0,
             Value::Real(0.5)
         );
         assert!(matches!(
             typed_parameter(
-                &t("IFCLENGTHMEASURE", AttributeValue::String("x".into())),
+                &mut t("IFCLENGTHMEASURE", AttributeValue::String("x".into())),
                 &u,
                 None
             ),
@@ -355,14 +397,14 @@ mod tests {
                 }),
             );
         let (v, _) = typed_parameter(
-            &t("IFCPLANEANGLEMEASURE", AttributeValue::Float(90.0)),
+            &mut t("IFCPLANEANGLEMEASURE", AttributeValue::Float(90.0)),
             &u,
             None,
         )
         .unwrap();
         assert!((v.as_f64().unwrap() - std::f64::consts::FRAC_PI_2).abs() < 1e-12);
         let (v, _) = typed_parameter(
-            &t(
+            &mut t(
                 "IFCTHERMODYNAMICTEMPERATUREMEASURE",
                 AttributeValue::Float(20.0),
             ),
