@@ -400,34 +400,28 @@ impl Service {
         let key = self.key(model_digest, &packs, sel);
         // Counted as a hit or miss only once the caller is known to own an
         // earlier validation: a refused request looked nothing up for anyone.
-        let hit = if self.cache.enabled() {
-            self.cache.get(&key)
+        let cached_json = if self.cache.enabled() {
+            self.cache.get(&key).map(|h| h.json.clone())
         } else {
             None
         };
+        let hit = cached_json.is_some();
         let store = self.store.clone();
-        let (owner, key2, need_report) = (caller.sub.clone(), key.clone(), hit.is_none());
-        let (earlier, stored) = tokio::task::spawn_blocking(move || {
+        let (owner, key2) = (caller.sub.clone(), key.clone());
+        let found = tokio::task::spawn_blocking(move || {
             let Some(rec) = store.latest_with_result(&owner, &key2)? else {
-                return Ok((None, None));
+                return Ok(None);
             };
-            if !need_report {
-                return Ok((Some(rec), None));
-            }
-            match store.get_result(&key2)? {
-                Some(report) => Ok((Some(rec), Some(report))),
-                None => Err(StoreError::Corrupt {
-                    what: format!(
-                        "validation {} refers to result {key2} which is not stored",
-                        rec.id
-                    ),
-                }),
-            }
+            let report = match cached_json {
+                Some(json) => Bytes::from_owner(SharedJson(json)),
+                None => Bytes::from(store.report_of(&rec)?),
+            };
+            Ok(Some((rec, report)))
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("the store task failed: {e}")))?
         .map_err(ServiceError::Store)?;
-        let Some(earlier) = earlier else {
+        let Some((earlier, report_json)) = found else {
             let with: Vec<String> = packs
                 .iter()
                 .map(|p| format!("{} {}", p.manifest.id, p.manifest.version))
@@ -444,20 +438,8 @@ impl Service {
             )));
         };
         if self.cache.enabled() {
-            match hit {
-                Some(_) => self.metrics.cache_hit(),
-                None => self.metrics.cache_miss(),
-            }
+            self.count_lookup(hit);
         }
-        let report_json = match (hit, stored) {
-            (Some(h), _) => Bytes::from_owner(SharedJson(h.json.clone())),
-            (None, Some(r)) => Bytes::from(r),
-            (None, None) => {
-                return Err(ServiceError::Internal(
-                    "the report was neither cached nor read from the store".into(),
-                ))
-            }
-        };
         let mut model = earlier.model;
         if let Some(n) = name {
             model.name = n;
@@ -492,15 +474,16 @@ impl Service {
         if !self.cache.enabled() {
             return None;
         }
-        match self.cache.get(key) {
-            Some(hit) => {
-                self.metrics.cache_hit();
-                Some(hit)
-            }
-            None => {
-                self.metrics.cache_miss();
-                None
-            }
+        let hit = self.cache.get(key);
+        self.count_lookup(hit.is_some());
+        hit
+    }
+
+    fn count_lookup(&self, hit: bool) {
+        if hit {
+            self.metrics.cache_hit();
+        } else {
+            self.metrics.cache_miss();
         }
     }
 

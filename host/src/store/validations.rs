@@ -107,15 +107,20 @@ impl Store {
         let Some(rec) = self.record(id)? else {
             return Ok(None);
         };
-        let report = self
-            .get_result(&rec.result_key)?
+        let report = self.report_of(&rec)?;
+        Ok(Some((rec, report)))
+    }
+
+    /// The report JSON of a stored validation; a record whose report is
+    /// missing is [`StoreError::Corrupt`].
+    pub fn report_of(&self, rec: &ValidationRecord) -> Result<Vec<u8>, StoreError> {
+        self.get_result(&rec.result_key)?
             .ok_or_else(|| StoreError::Corrupt {
                 what: format!(
-                    "validation {id} refers to result {} which is not stored",
-                    rec.result_key
+                    "validation {} refers to result {} which is not stored",
+                    rec.id, rec.result_key
                 ),
-            })?;
-        Ok(Some((rec, report)))
+            })
     }
 
     /// The report stored under `key`, if any (to reuse the report of an
