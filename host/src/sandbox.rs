@@ -50,7 +50,8 @@ pub struct SandboxConfig {
     /// Where compiled artifacts are cached; `None` disables the disk cache.
     pub cache_dir: Option<PathBuf>,
     /// Write `/tmp/perf-<pid>.map` so `perf` can name JIT-compiled plugin
-    /// functions (for profiling packs; off by default).
+    /// functions (for profiling packs). Off unless the environment variable
+    /// `PLANCHECK_PERFMAP` is set when the default is built.
     pub perf_map: bool,
     /// Bytes of each linear memory (and table) the pooling allocator keeps
     /// mapped when an instance ends, resetting them to their initial
@@ -86,7 +87,7 @@ impl Default for SandboxConfig {
             fuel: None,
             max_instances: 64,
             cache_dir: None,
-            perf_map: false,
+            perf_map: std::env::var_os("PLANCHECK_PERFMAP").is_some(),
             keep_resident: DEFAULT_KEEP_RESIDENT,
         }
     }
