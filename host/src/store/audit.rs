@@ -2,21 +2,24 @@
 
 use std::ops::Bound;
 
-use super::{now_ms, AuditEntry, AuditEvent, Store, StoreError};
+use super::journal::Batch;
+use super::{now_ms, AuditEntry, AuditEvent, Store, StoreError, TREE_AUDIT};
 
 impl Store {
-    /// Appends `event` to the audit log and flushes it; returns its sequence
-    /// number. There is no way to change or remove an entry.
+    /// Appends `event` to the audit log, durably (the store's journal,
+    /// `store/journal.rs`); returns its sequence number. There is no way to
+    /// change or remove an entry.
     pub fn append_audit(&self, event: &AuditEvent) -> Result<u64, StoreError> {
-        let seq = {
-            let _order = self.audit_order.lock().unwrap_or_else(|p| p.into_inner());
-            let seq = self.db.generate_id()?;
-            let entry = AuditEntry::new(seq, now_ms(), event.clone());
-            let entry = serde_json::to_vec(&entry).expect("audit entries serialise");
-            self.audit.insert(seq.to_be_bytes(), entry)?;
-            seq
-        };
-        self.flush(super::sync::Reach::Log)?;
+        let _order = self.audit_order.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = self.db.generate_id()?;
+        let entry = AuditEntry::new(seq, now_ms(), event.clone());
+        let entry = serde_json::to_vec(&entry).expect("audit entries serialise");
+        let mut batch = Batch::new();
+        batch.insert(TREE_AUDIT, &seq.to_be_bytes(), &entry);
+        self.journal.write(batch, || {
+            self.audit.insert(seq.to_be_bytes(), entry.as_slice())?;
+            Ok(())
+        })?;
         Ok(seq)
     }
 

@@ -7,8 +7,9 @@
 //!   database another process holds.
 //! * [`Store::put_validation`] writes the record, its report (content
 //!   addressed, written once), the project index entry and an audit entry in
-//!   one transaction and flushes before returning: once it is `Ok`, the
-//!   validation survives a crash, and no crash leaves part of one.
+//!   one transaction, and makes it durable in the store's [`journal`] before
+//!   returning: once it is `Ok`, the validation survives a crash, and no
+//!   crash leaves part of one.
 //! * [`Store::get_validation`], [`Store::list_validations`] read them back;
 //!   [`Store::latest_with_result`] finds a caller's earlier validation with
 //!   the same result (a re-check by digest, without the model);
@@ -22,6 +23,7 @@
 
 mod audit;
 mod clock;
+mod journal;
 mod packs;
 mod records;
 pub mod schema;
@@ -187,6 +189,9 @@ pub struct Store {
     audit_order: Arc<Mutex<()>>,
     /// sled's log file, synced after each flush ([`sync`]).
     log: Arc<sync::LogFile>,
+    /// Where validations and audit entries are made durable ([`journal`]);
+    /// the last handle's drop checkpoints it.
+    journal: Arc<journal::Journal>,
 }
 
 impl std::fmt::Debug for Store {
@@ -206,6 +211,15 @@ impl Store {
     /// [`StoreError::Open`] when it cannot be read.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let db = open_db(dir)?;
+        // Replays what a crash left in the journal, before a migration
+        // could look at the data.
+        let journal = journal::Journal::open(dir, &db).map_err(|e| match e {
+            StoreError::Io { detail } | StoreError::Sled { detail } => StoreError::Open {
+                dir: dir.to_path_buf(),
+                detail,
+            },
+            e => e,
+        })?;
         schema::prepare(&db, dir).map_err(|e| match e {
             StoreError::Io { detail } | StoreError::Sled { detail } => StoreError::Open {
                 dir: dir.to_path_buf(),
@@ -231,7 +245,14 @@ impl Store {
             db,
             audit_order: Arc::default(),
             log: Arc::new(log),
+            journal: Arc::new(journal),
         })
+    }
+
+    /// How many journal entries [`Store::open`] found and put back into
+    /// sled: writes acknowledged after sled's last sync, before a crash.
+    pub fn journal_replayed(&self) -> usize {
+        self.journal.replayed()
     }
 
     /// Makes every write committed so far durable: sled's flush, then what

@@ -61,8 +61,9 @@ impl LogFile {
     }
 }
 
+/// `syncfs(2)`: every file of the file system holding `f`.
 #[cfg(target_os = "linux")]
-fn syncfs(f: &File) -> std::io::Result<()> {
+pub(crate) fn syncfs(f: &File) -> std::io::Result<()> {
     use std::os::unix::io::AsRawFd;
     // SAFETY: syncfs only reads the descriptor, which `f` keeps open.
     if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 {
@@ -76,6 +77,6 @@ fn syncfs(f: &File) -> std::io::Result<()> {
 /// itself: the log is synced again, blob files are as durable as sled
 /// makes them (docs/storage.md).
 #[cfg(not(target_os = "linux"))]
-fn syncfs(f: &File) -> std::io::Result<()> {
+pub(crate) fn syncfs(f: &File) -> std::io::Result<()> {
     f.sync_all()
 }

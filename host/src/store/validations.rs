@@ -1,11 +1,11 @@
 //! Validations: the record, its content-addressed report, the project index,
 //! the owner's result index and the audit entry, written together.
 
-use sled::transaction::{ConflictableTransactionError, Transactional};
-
+use super::journal::Batch;
 use super::{
     now_ms, AuditEntry, AuditEvent, AuditOutcome, Page, Store, StoreError, ValidationRecord,
-    ACTION_VALIDATION_CREATE,
+    ACTION_VALIDATION_CREATE, TREE_AUDIT, TREE_BY_PROJECT, TREE_BY_RESULT, TREE_RESULTS,
+    TREE_VALIDATIONS,
 };
 
 impl Store {
@@ -13,16 +13,12 @@ impl Store {
     /// `rec.result_key` (unless that key is already stored: results are
     /// content addressed, written once), the record, the project index
     /// entry, the owner's result index entry (`owner \0 result key` → this
-    /// id) and a `validation.create` audit entry, in one transaction, then
-    /// flushed to disk (sled's flush, then `fdatasync` of its log, or
-    /// `syncfs` when the report is new: see `store/sync.rs`). Call it before
-    /// acknowledging the validation to the client, from a blocking thread
-    /// (`spawn_blocking`: the flush waits for the disk). Concurrent calls
-    /// share flushes: one sync covers every transaction committed before it.
-    ///
-    /// There is deliberately no async variant on sled's `flush_async`:
-    /// concurrent `flush_async` calls deadlock sled 0.34's I/O thread pool
-    /// (spacejam/sled#1308, reproduced here with 8 in flight).
+    /// id) and a `validation.create` audit entry: all of them made durable
+    /// together by one entry in the store's journal (one `fdatasync`), then
+    /// given to sled, which writes them to its own files in the background
+    /// (`store/journal.rs`). Call it before acknowledging the validation to
+    /// the client, from a blocking thread (`spawn_blocking`: the sync waits
+    /// for the disk). Writes are serialised.
     ///
     /// Refuses a record whose id is not a canonical UUID v7
     /// ([`new_validation_id`](super::new_validation_id)), whose project is
@@ -34,25 +30,18 @@ impl Store {
         rec: &ValidationRecord,
         report_json: &[u8],
     ) -> Result<(), StoreError> {
-        let new_report = self.write_validation(rec, report_json)?;
-        // a new report is a blob file of its own in sled when large
-        self.flush(if new_report {
-            super::sync::Reach::Files
-        } else {
-            super::sync::Reach::Log
-        })
+        self.write_validation(rec, report_json).map(|_| ())
     }
 
-    /// The transaction of [`Store::put_validation`], without the flush;
-    /// `true` when it stored the report (the first validation with its
-    /// result key).
+    /// [`Store::put_validation`]; `true` when it stored the report (the
+    /// first validation with its result key).
     pub(super) fn write_validation(
         &self,
         rec: &ValidationRecord,
         report_json: &[u8],
     ) -> Result<bool, StoreError> {
         check_record(rec)?;
-        // Serialise before the transaction: nothing can fail half-way.
+        // Serialise first: nothing can fail half-way.
         let rec_json = serde_json::to_vec(rec).expect("records serialise");
         let project_key = index_key(&rec.project, &rec.id);
         let owner_key = index_key(&rec.owner, &rec.result_key);
@@ -64,38 +53,57 @@ impl Store {
             outcome: AuditOutcome::Ok,
             detail: Some(format!("project {}", rec.project)),
         };
-        let new_report = std::cell::Cell::new(false);
         let _order = self.audit_order.lock().unwrap_or_else(|p| p.into_inner());
-        // Commit order is tuple order: a reader that sees the index entry
-        // also sees the record, and one that sees the record sees the report.
-        (
-            &self.results,
-            &self.validations,
-            &self.by_project,
-            &self.by_result,
-            &self.audit,
-        )
-            .transaction(|(results, validations, by_project, by_result, audit)| {
-                new_report.set(false);
-                if validations.get(rec.id.as_bytes())?.is_some() {
-                    return Err(ConflictableTransactionError::Abort(StoreError::Duplicate {
-                        id: rec.id.clone(),
-                    }));
-                }
-                if results.get(rec.result_key.as_bytes())?.is_none() {
-                    results.insert(rec.result_key.as_bytes(), report_json)?;
-                    new_report.set(true);
-                }
-                validations.insert(rec.id.as_bytes(), rec_json.as_slice())?;
-                by_project.insert(project_key.as_slice(), rec.owner.as_bytes())?;
-                by_result.insert(owner_key.as_slice(), rec.id.as_bytes())?;
-                let seq = audit.generate_id()?;
-                let entry = AuditEntry::new(seq, now_ms(), event.clone());
-                let entry = serde_json::to_vec(&entry).expect("audit entries serialise");
-                audit.insert(&seq.to_be_bytes(), entry)?;
-                Ok(())
-            })?;
-        Ok(new_report.get())
+        if self.validations.contains_key(rec.id.as_bytes())? {
+            return Err(StoreError::Duplicate { id: rec.id.clone() });
+        }
+        let new_report = !self.results.contains_key(rec.result_key.as_bytes())?;
+        let seq = self.db.generate_id()?.to_be_bytes();
+        let entry = AuditEntry::new(u64::from_be_bytes(seq), now_ms(), event);
+        let entry = serde_json::to_vec(&entry).expect("audit entries serialise");
+        // Dependency order: a reader that finds an index or audit entry
+        // finds the record, and one that finds the record finds its report.
+        let mut writes: Vec<(&sled::Tree, &str, &[u8], &[u8])> = Vec::with_capacity(5);
+        if new_report {
+            writes.push((
+                &self.results,
+                TREE_RESULTS,
+                rec.result_key.as_bytes(),
+                report_json,
+            ));
+        }
+        writes.extend([
+            (
+                &self.validations,
+                TREE_VALIDATIONS,
+                rec.id.as_bytes(),
+                &rec_json[..],
+            ),
+            (
+                &self.by_project,
+                TREE_BY_PROJECT,
+                &project_key[..],
+                rec.owner.as_bytes(),
+            ),
+            (
+                &self.by_result,
+                TREE_BY_RESULT,
+                &owner_key[..],
+                rec.id.as_bytes(),
+            ),
+            (&self.audit, TREE_AUDIT, &seq[..], &entry[..]),
+        ]);
+        let mut batch = Batch::new();
+        for &(_, name, key, value) in &writes {
+            batch.insert(name, key, value);
+        }
+        self.journal.write(batch, || {
+            for &(tree, _, key, value) in &writes {
+                tree.insert(key, value)?;
+            }
+            Ok(())
+        })?;
+        Ok(new_report)
     }
 
     /// The validation `id` and its report JSON, if stored. A record whose
@@ -231,7 +239,7 @@ impl Store {
 /// are one contiguous key range, ordered by id, so by creation time), and
 /// `owner \0 result key` in the result index (result keys are hex, so the
 /// last NUL is the separator whatever the owner holds).
-fn index_key(a: &str, b: &str) -> Vec<u8> {
+pub(super) fn index_key(a: &str, b: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(a.len() + 1 + b.len());
     key.extend_from_slice(a.as_bytes());
     key.push(0);
