@@ -306,16 +306,19 @@ impl Service {
             digest(&bytes)
         };
         let key = self.key(&model_digest, &packs, sel);
+        // On a miss, the parsed model: freed once the validation is stored.
+        let mut parsed = FreeLater(None);
         let (result, cached) = match self.lookup(&key) {
             Some(hit) => (hit, true),
             None => {
                 let input2 = input.clone();
-                let res = self
+                let (res, model) = self
                     .run_blocking(packs.clone(), sel, key.clone(), None, move || {
                         input::load_bytes(&input2.bytes, Some(input2.format), &input2.name)
                             .map(Arc::new)
                     })
                     .await?;
+                parsed = model;
                 (res, false)
             }
         };
@@ -327,10 +330,13 @@ impl Service {
             elements: result.report.elements,
             schema: result.report.schema.clone(),
         };
-        self.persist(
-            caller, project, meta, &packs, sel, key, result, cached, started,
-        )
-        .await
+        let stored = self
+            .persist(
+                caller, project, meta, &packs, sel, key, result, cached, started,
+            )
+            .await;
+        drop(parsed);
+        stored
     }
 
     /// Validates a model already in memory (a live session's revision),
@@ -356,7 +362,8 @@ impl Service {
             }
             None => {
                 let m = model.model.clone();
-                let res = self
+                // The session keeps the model: nothing to free.
+                let (res, _) = self
                     .run_blocking(packs.clone(), sel, key.clone(), Some(on_pack), move || {
                         Ok(m)
                     })
@@ -488,7 +495,8 @@ impl Service {
     }
 
     /// Waits for a permit, then loads the model and runs the packs on a
-    /// blocking thread; caches and returns the result.
+    /// blocking thread; caches and returns the result, and the model to be
+    /// freed once the caller has stored its validation.
     async fn run_blocking(
         &self,
         packs: Vec<Arc<Pack>>,
@@ -496,7 +504,7 @@ impl Service {
         key: String,
         on_pack: Option<OnPack>,
         load: impl FnOnce() -> Result<Arc<Model>, InputError> + Send + 'static,
-    ) -> Result<Arc<CachedResult>, ServiceError> {
+    ) -> Result<(Arc<CachedResult>, FreeLater), ServiceError> {
         let queued = self.metrics.check_queued();
         let permit = self.permits.clone().acquire_owned().await;
         drop(queued);
@@ -538,15 +546,14 @@ impl Service {
                 report: Arc::new(rep),
                 json,
             });
-            drop_later(keep);
-            Ok(res)
+            Ok((res, FreeLater(Some(keep))))
         });
-        let res = job
+        let (res, model) = job
             .await
             .map_err(|e| ServiceError::Internal(format!("the check task failed: {e}")))??;
         self.cache.insert(key, res.clone());
         self.metrics.set_cache_entries(self.cache.entry_count());
-        Ok(res)
+        Ok((res, model))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -642,18 +649,27 @@ impl Service {
     }
 }
 
-/// Drops `model` on another blocking thread, off the request's path.
-/// Freeing a parsed model (every element, property and string) costs about
-/// a tenth of parsing it, and the request is better off spending that time
-/// writing its validation; if this was not the last reference (a live
-/// session keeps its model), nothing is freed either way.
-fn drop_later(model: Arc<Model>) {
-    if Arc::strong_count(&model) > 1 {
-        return;
-    }
-    match tokio::runtime::Handle::try_current() {
-        Ok(rt) => drop(rt.spawn_blocking(move || drop(model))),
-        Err(_) => drop(model),
+/// A parsed model that, when dropped, is freed on another blocking thread,
+/// off the request's path. Freeing a parsed model (every element, property
+/// and string) costs about a tenth of parsing it; [`Service::validate`]
+/// keeps this until its validation is stored, so that the freeing does not
+/// compete with the store write for the CPUs. If this is not the last
+/// reference (a live session keeps its model), nothing is freed either
+/// way.
+struct FreeLater(Option<Arc<Model>>);
+
+impl Drop for FreeLater {
+    fn drop(&mut self) {
+        let Some(model) = self.0.take() else {
+            return;
+        };
+        if Arc::strong_count(&model) > 1 {
+            return;
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(move || drop(model))),
+            Err(_) => drop(model),
+        }
     }
 }
 
