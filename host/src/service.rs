@@ -13,7 +13,7 @@
 //!
 //! HTTP handlers and the WebSocket hub are thin shells over [`Service`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -521,6 +521,10 @@ impl Service {
             let _in_flight = metrics.check_in_flight();
             let model = load().map_err(ServiceError::Model)?;
             let m2 = metrics.clone();
+            // Each pack's part of the report JSON, made on the pack's own
+            // thread as it finishes (the others still running), by pack id.
+            let parts: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+            let parts_cb = parts.clone();
             let cb = move |p: &PackReport| {
                 m2.pack_check(&p.pack, &p.version, p.outcome(), p.millis / 1000.0);
                 for o in [
@@ -537,10 +541,12 @@ impl Service {
                 if let Some(f) = &on_pack {
                     f(p);
                 }
+                let part = report::pack_json(p);
+                lock(&parts_cb).push((p.pack.clone(), part));
             };
             let keep = model.clone();
             let rep = check::run_streaming(&sandbox, &packs, model, &rules, &params, Arc::new(cb));
-            let json: Arc<str> = report::report_json(&rep).into();
+            let json: Arc<str> = report_json(&rep, std::mem::take(&mut *lock(&parts))).into();
             let res = Arc::new(CachedResult {
                 pack_digests: packs.iter().map(|p| p.code.digest().to_string()).collect(),
                 report: Arc::new(rep),
@@ -647,6 +653,31 @@ impl Service {
         self.metrics.validation_stored();
         Ok(())
     }
+}
+
+/// The report JSON of `rep` from the packs' parts made as they finished
+/// ([`report::pack_json`], by pack id). A pack with no part, or with more
+/// than one (its callback ran again for a host panic), is serialised here.
+fn report_json(rep: &CheckReport, mut parts: Vec<(String, String)>) -> String {
+    let ordered: Vec<Option<String>> = rep
+        .packs
+        .iter()
+        .map(|p| {
+            let mut mine = parts.iter().filter(|(id, _)| *id == p.pack);
+            match (mine.next(), mine.next()) {
+                (Some(_), None) => {
+                    let i = parts.iter().position(|(id, _)| *id == p.pack)?;
+                    Some(parts.swap_remove(i).1)
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    report::report_json_from_parts(rep, &ordered)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A parsed model that, when dropped, is freed on another blocking thread,
