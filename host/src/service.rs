@@ -663,12 +663,9 @@ fn report_json(rep: &CheckReport, mut parts: Vec<(String, String)>) -> String {
         .packs
         .iter()
         .map(|p| {
-            let mut mine = parts.iter().filter(|(id, _)| *id == p.pack);
+            let mut mine = (0..parts.len()).filter(|&i| parts[i].0 == p.pack);
             match (mine.next(), mine.next()) {
-                (Some(_), None) => {
-                    let i = parts.iter().position(|(id, _)| *id == p.pack)?;
-                    Some(parts.swap_remove(i).1)
-                }
+                (Some(i), None) => Some(std::mem::take(&mut parts[i].1)),
                 _ => None,
             }
         })

@@ -184,6 +184,19 @@ struct State {
     failed: Option<String>,
 }
 
+impl State {
+    /// Records the first failure: every later write is refused with it.
+    fn fail(&mut self, detail: &str) {
+        if self.failed.is_none() {
+            tracing::error!(
+                error = detail,
+                "the store's journal failed: no more writes until the server restarts"
+            );
+            self.failed = Some(detail.to_string());
+        }
+    }
+}
+
 struct Segment {
     path: PathBuf,
     file: Arc<File>,
@@ -198,14 +211,7 @@ impl Shared {
     }
 
     fn fail(&self, detail: &str) {
-        let mut st = self.lock();
-        if st.failed.is_none() {
-            tracing::error!(
-                error = detail,
-                "the store's journal failed: no more writes until the server restarts"
-            );
-            st.failed = Some(detail.to_string());
-        }
+        self.lock().fail(detail);
     }
 
     /// Moves writers to the other segment and makes the old one's entries
@@ -392,13 +398,7 @@ impl Journal {
             .map_err(|e| io(&st.segments[active].path, "syncing the journal", e))
             .and_then(|()| apply());
         if let Err(e) = &res {
-            // Not `Shared::fail`: the lock is held.
-            let detail = e.to_string();
-            tracing::error!(
-                error = detail,
-                "the store's journal failed: no more writes until the server restarts"
-            );
-            st.failed.get_or_insert(detail);
+            st.fail(&e.to_string());
         }
         drop(st);
         if full {

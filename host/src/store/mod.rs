@@ -6,10 +6,10 @@
 //! * [`Store::open`] checks the schema version ([`schema`]) and refuses a
 //!   database another process holds.
 //! * [`Store::put_validation`] writes the record, its report (content
-//!   addressed, written once), the project index entry and an audit entry in
-//!   one transaction, and makes it durable in the store's [`journal`] before
-//!   returning: once it is `Ok`, the validation survives a crash, and no
-//!   crash leaves part of one.
+//!   addressed, written once), the index entries and an audit entry as one
+//!   entry of the store's [`journal`], synced before sled is given them and
+//!   before returning: once it is `Ok`, the validation survives a crash, and
+//!   no crash leaves part of one.
 //! * [`Store::get_validation`], [`Store::list_validations`] read them back;
 //!   [`Store::latest_with_result`] finds a caller's earlier validation with
 //!   the same result (a re-check by digest, without the model);
@@ -213,20 +213,16 @@ impl Store {
         let db = open_db(dir)?;
         // Replays what a crash left in the journal, before a migration
         // could look at the data.
-        let journal = journal::Journal::open(dir, &db).map_err(|e| match e {
+        // I/O and sled failures while opening name the database.
+        let opening = |e| match e {
             StoreError::Io { detail } | StoreError::Sled { detail } => StoreError::Open {
                 dir: dir.to_path_buf(),
                 detail,
             },
             e => e,
-        })?;
-        schema::prepare(&db, dir).map_err(|e| match e {
-            StoreError::Io { detail } | StoreError::Sled { detail } => StoreError::Open {
-                dir: dir.to_path_buf(),
-                detail,
-            },
-            e => e,
-        })?;
+        };
+        let journal = journal::Journal::open(dir, &db).map_err(opening)?;
+        schema::prepare(&db, dir).map_err(opening)?;
         let log = sync::LogFile::open(dir)?;
         // `prepare` ends every write (the schema version, a migration) with
         // sled's flush; this syncs them, and a database just created
