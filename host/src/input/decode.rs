@@ -273,34 +273,12 @@ mod tests {
         }
     }
 
-    fn ifc_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                ifc_files(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("ifc"))
-            {
-                out.push(path);
-            }
-        }
-    }
-
     /// Every record of the IFC corpus, the IDS test cases' models and our
     /// fixtures: wherever the fast path answers, it answers what the
     /// crate's parser does.
     #[test]
     fn every_fixture_record_decodes_as_the_crate_does() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in [
-            "../../shared/fixtures/ifc-corpus",
-            "../../shared/fixtures/ids-testcases",
-            "../tests/fixtures/models",
-        ] {
-            ifc_files(&root.join(dir), &mut files);
-        }
+        let files = crate::input::fixture_ifc_files();
         assert!(files.len() > 800, "fixtures missing: {} files", files.len());
         let (mut fast, mut slow) = (0usize, 0usize);
         for path in &files {

@@ -5,25 +5,32 @@
 //! and their targets found through the id index, so the work is linear in
 //! the file size. See docs/ifc-input.md.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::rc::Rc;
 
 use ifc_lite_core::parser::header::{
     declared_schemas_bounded, find_keyword_then, Then, MAX_HEADER_BYTES,
 };
 use ifc_lite_core::{AttrKind, AttributeValue, SchemaVersion};
-use plancheck_model::{Attribute, Element, Model, Property, PropertySet, SetKind, Storey, Value};
+use plancheck_model::{Attribute, Element, Model, PropertySet, Storey, Value};
 
 use super::error::{InputError, InputErrorKind};
+use super::property_sets::{self, Note, SetBuilder};
 use super::schema::{self, Role};
 use super::step::Step;
-use super::units::{project_units, Scale, UnitResolver, Units};
+use super::units::{project_units, Units};
 use super::values::{self, Skip};
 
 /// At most this many warnings are kept; the rest are counted.
 const MAX_WARNINGS: usize = 1000;
 
 const NONE: u32 = u32::MAX;
+
+/// From this many property set definitions on, they are built on a second
+/// thread while the objects and relationships are read (a thread costs
+/// some tens of microseconds; the 1,000-element bench model has 1,411
+/// sets). See docs/ifc-input.md.
+const SETS_AHEAD_FROM: usize = 256;
 
 struct Warnings {
     list: Vec<String>,
@@ -42,6 +49,12 @@ impl Warnings {
 
 /// Loads an IFC STEP file.
 pub(crate) fn load(bytes: &[u8], name: &str) -> Result<Model, InputError> {
+    load_with(bytes, name, SETS_AHEAD_FROM)
+}
+
+/// [`load`], building the property sets on a second thread when the file
+/// has at least `sets_ahead_from` of them.
+fn load_with(bytes: &[u8], name: &str, sets_ahead_from: usize) -> Result<Model, InputError> {
     let (v, trailer) = check_header(bytes, name)?;
     let (data_start, no_data_marker) = match data_section(bytes) {
         Some(d) => (d.min(trailer), false),
@@ -69,6 +82,7 @@ pub(crate) fn load(bytes: &[u8], name: &str) -> Result<Model, InputError> {
         }
     }
     let mut loader = Loader::new(&step, v);
+    loader.ahead_from = sets_ahead_from;
     if no_data_marker {
         loader.warn(format!("{name}: the file has no 'DATA;' section marker"));
     }
@@ -247,7 +261,11 @@ struct Loader<'s, 'a> {
     /// record index → element index (`NONE` if not an element)
     elem_of_rec: Vec<u32>,
     psets: HashMap<usize, Option<Rc<PropertySet>>>,
-    unit_overrides: HashMap<u32, Option<Scale>>,
+    /// Per-value units already warned about.
+    units_noted: HashSet<u32>,
+    /// Build property sets on a second thread when the file has at least
+    /// this many.
+    ahead_from: usize,
 }
 
 impl<'s, 'a> Loader<'s, 'a> {
@@ -264,7 +282,8 @@ impl<'s, 'a> Loader<'s, 'a> {
             extra: Vec::new(),
             elem_of_rec: vec![NONE; step.records.len()],
             psets: HashMap::new(),
-            unit_overrides: HashMap::new(),
+            units_noted: HashSet::new(),
+            ahead_from: usize::MAX,
         }
     }
 
@@ -295,11 +314,62 @@ impl<'s, 'a> Loader<'s, 'a> {
             self.warn(w);
         }
         let mut ws = Vec::new();
-        self.units = project_units(step, projects.first().copied(), &mut |w| ws.push(w));
+        let units = project_units(step, projects.first().copied(), &mut |w| ws.push(w));
         for w in ws {
             self.warn(w);
         }
+        self.units = units.clone();
 
+        // Property sets need only the file and the units: with enough of
+        // them they are built on a second thread while this one reads the
+        // objects and relationships (see input/property_sets.rs).
+        let v = self.v;
+        let set_class: Vec<bool> = step
+            .classes
+            .iter()
+            .map(|c| property_sets::is_set_class(c, v))
+            .collect();
+        let sets: Vec<usize> = (0..step.records.len())
+            .filter(|&i| set_class[step.records[i].class as usize])
+            .collect();
+        let mut ahead = if sets.len() >= self.ahead_from.max(1) {
+            std::thread::scope(|s| {
+                let helper = std::thread::Builder::new()
+                    .name("plancheck-psets".into())
+                    .spawn_scoped(s, || property_sets::build_all(step, v, &units, &sets));
+                self.objects_and_relationships();
+                match helper {
+                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    // no thread to be had: build them here, below
+                    Err(_) => HashMap::new(),
+                }
+            })
+        } else {
+            self.objects_and_relationships();
+            HashMap::new()
+        };
+
+        // property sets, each built once, in the order they are used
+        let wanted: Vec<usize> = self
+            .extra
+            .iter()
+            .flat_map(|x| x.psets.iter().copied())
+            .collect();
+        let mut here = SetBuilder::new(step, v, &units);
+        for p in wanted {
+            if !self.psets.contains_key(&p) {
+                let built = match ahead.remove(&p) {
+                    Some(b) => b,
+                    None => here.build(p),
+                };
+                self.say(built.notes);
+                self.psets.insert(p, built.set.map(Rc::new));
+            }
+        }
+    }
+
+    fn objects_and_relationships(&mut self) {
+        let step = self.step;
         // object definitions
         for i in 0..step.records.len() {
             if step.class(i).role == Role::Object {
@@ -316,16 +386,20 @@ impl<'s, 'a> Loader<'s, 'a> {
                 _ => {}
             }
         }
-        // property sets, each built once
-        let wanted: Vec<usize> = self
-            .extra
-            .iter()
-            .flat_map(|x| x.psets.iter().copied())
-            .collect();
-        for p in wanted {
-            if !self.psets.contains_key(&p) {
-                let built = self.property_set(p).map(Rc::new);
-                self.psets.insert(p, built);
+    }
+
+    /// Says what building a set found; a per-value unit is spoken of once.
+    fn say(&mut self, notes: Vec<Note>) {
+        for n in notes {
+            match n {
+                Note::Text(w) => self.warn(w),
+                Note::Unit { id, at, msgs } => {
+                    if self.units_noted.insert(id) {
+                        for m in msgs {
+                            self.warn(format!("{at}{m}"));
+                        }
+                    }
+                }
             }
         }
     }
@@ -645,257 +719,6 @@ impl<'s, 'a> Loader<'s, 'a> {
         }
     }
 
-    /// Builds the property set, quantity set or predefined property set of record `p`.
-    fn property_set(&mut self, p: usize) -> Option<PropertySet> {
-        let step = self.step;
-        let class = step.class(p);
-        let at = || step.at_record(p);
-        let is_psd = class.known
-            && self
-                .v
-                .is_subtype_of(&class.upper, "IfcPropertySetDefinition");
-        if !is_psd {
-            let w = format!("{}is not a property set definition; ignored", at());
-            self.warn(w);
-            return None;
-        }
-        let mut attrs = match step.decode(p) {
-            Ok(a) => a,
-            Err(e) => {
-                let w = format!("{}{e}; property set ignored", at());
-                self.warn(w);
-                return None;
-            }
-        };
-        let (kind, list_attr) = match class.upper.as_str() {
-            "IFCPROPERTYSET" => (SetKind::PropertySet, Some("HasProperties")),
-            "IFCELEMENTQUANTITY" => (SetKind::QuantitySet, Some("Quantities")),
-            _ => (SetKind::PropertySet, None),
-        };
-        let Some(list_attr) = list_attr else {
-            // a predefined property set (IfcDoorLiningProperties ...): its
-            // attributes are its properties, the set is named after the class
-            return self.predefined_set(p, &mut attrs);
-        };
-        let get = |n: &str| class.index(n).and_then(|k| attrs.get(k));
-        let name = get("Name").and_then(|a| a.as_string()).unwrap_or("");
-        if name.is_empty() {
-            let w = format!("{}property set has no Name; ignored", at());
-            self.warn(w);
-            return None;
-        }
-        let name = name.to_owned();
-        let refs: Vec<u32> = get(list_attr)
-            .and_then(|a| a.as_list())
-            .map(|l| l.iter().filter_map(|x| x.as_entity_ref()).collect())
-            .unwrap_or_default();
-        let mut properties: Vec<Property> = Vec::with_capacity(refs.len());
-        for id in refs {
-            let Some(q) = step.lookup(id) else {
-                let w = format!(
-                    "{}{list_attr} refers to #{id}, which does not exist; ignored",
-                    at()
-                );
-                self.warn(w);
-                continue;
-            };
-            if let Some(prop) = self.property(q) {
-                if properties.iter().any(|x| x.name == prop.name) {
-                    let w = format!(
-                        "{}property '{}' appears twice; the first is kept",
-                        at(),
-                        prop.name
-                    );
-                    self.warn(w);
-                } else {
-                    properties.push(prop);
-                }
-            }
-        }
-        Some(PropertySet {
-            name,
-            kind,
-            properties,
-        })
-    }
-
-    fn predefined_set(&mut self, p: usize, attrs: &mut [AttributeValue]) -> Option<PropertySet> {
-        let step = self.step;
-        let class = step.class(p);
-        if attrs.len() != class.attrs.len() {
-            let w = format!(
-                "{}has {} attributes but {} has {}; ignored",
-                step.at_record(p),
-                attrs.len(),
-                class.name,
-                class.attrs.len()
-            );
-            self.warn(w);
-            return None;
-        }
-        let mut properties = Vec::new();
-        for (k, (spec, value)) in class.attrs.iter().zip(attrs.iter_mut()).enumerate() {
-            // IfcRoot's own attributes are not properties
-            if k < 4 || matches!(spec.kind, AttrKind::Ref | AttrKind::RefList) || value.is_null() {
-                continue;
-            }
-            match values::attribute(spec, value, &self.units) {
-                Ok((value, data_type)) => properties.push(Property {
-                    name: spec.name.to_owned(),
-                    value,
-                    data_type,
-                }),
-                Err(Skip::Bad(m)) => {
-                    let w = format!("{}attribute {k} ({}) {m}", step.at_record(p), spec.name);
-                    self.warn(w);
-                }
-                Err(_) => {}
-            }
-        }
-        Some(PropertySet {
-            name: class.name.clone(),
-            kind: SetKind::PropertySet,
-            properties,
-        })
-    }
-
-    /// The scale of a per-value `Unit` override, resolved once per unit.
-    fn unit_override(&mut self, at: &str, id: u32) -> Option<Scale> {
-        if let Some(s) = self.unit_overrides.get(&id) {
-            return *s;
-        }
-        let r = UnitResolver::new(self.step).resolve(id);
-        if let Some(n) = r.note {
-            self.warn(format!("{at}{n}"));
-        }
-        let s = match r.scale {
-            Ok(s) => Some(s),
-            Err(e) => {
-                self.warn(format!(
-                    "{at}unit #{id} cannot be converted to SI ({e}): values in it are left out"
-                ));
-                None
-            }
-        };
-        self.unit_overrides.insert(id, s);
-        s
-    }
-
-    /// One property or quantity.
-    fn property(&mut self, q: usize) -> Option<Property> {
-        let step = self.step;
-        let class = step.class(q);
-        let upper = class.upper.as_str();
-        let quantity = match upper {
-            "IFCQUANTITYLENGTH" => Some(("LengthValue", "IFCLENGTHMEASURE")),
-            "IFCQUANTITYAREA" => Some(("AreaValue", "IFCAREAMEASURE")),
-            "IFCQUANTITYVOLUME" => Some(("VolumeValue", "IFCVOLUMEMEASURE")),
-            "IFCQUANTITYCOUNT" => Some(("CountValue", "IFCCOUNTMEASURE")),
-            "IFCQUANTITYWEIGHT" => Some(("WeightValue", "IFCMASSMEASURE")),
-            "IFCQUANTITYTIME" => Some(("TimeValue", "IFCTIMEMEASURE")),
-            "IFCQUANTITYNUMBER" => Some(("NumberValue", "IFCNUMERICMEASURE")),
-            _ => None,
-        };
-        let value_attr = match upper {
-            "IFCPROPERTYSINGLEVALUE" => "NominalValue",
-            "IFCPROPERTYENUMERATEDVALUE" => "EnumerationValues",
-            "IFCPROPERTYLISTVALUE" => "ListValues",
-            _ => match quantity {
-                Some((attr, _)) => attr,
-                None => {
-                    let is_property = class.known
-                        && (self.v.is_subtype_of(upper, "IfcProperty")
-                            || self.v.is_subtype_of(upper, "IfcPhysicalQuantity"));
-                    if !is_property {
-                        let w = format!(
-                            "{}is not a property or quantity; ignored",
-                            step.at_record(q)
-                        );
-                        self.warn(w);
-                    }
-                    // bounded, table, reference and complex properties: not simple values
-                    return None;
-                }
-            },
-        };
-        let mut attrs = match step.decode(q) {
-            Ok(a) => a,
-            Err(e) => {
-                let w = format!("{}{e}; property ignored", step.at_record(q));
-                self.warn(w);
-                return None;
-            }
-        };
-        // the record is read once: its name and text move into the property
-        let name = class
-            .index("Name")
-            .and_then(|k| attrs.get_mut(k))
-            .and_then(values::take_string)
-            .unwrap_or_default();
-        if name.is_empty() {
-            let w = format!("{}has no Name; ignored", step.at_record(q));
-            self.warn(w);
-            return None;
-        }
-        let kv = class.index(value_attr)?;
-        // the value's shape before its unit: a property without a simple
-        // value is left out quietly
-        let one_of_list = match upper {
-            "IFCPROPERTYENUMERATEDVALUE" => {
-                attrs.get(kv)?.as_list()?.first()?;
-                true
-            }
-            "IFCPROPERTYLISTVALUE" => {
-                if attrs.get(kv)?.as_list()?.len() != 1 {
-                    return None;
-                }
-                true
-            }
-            _ => {
-                attrs.get(kv)?;
-                false
-            }
-        };
-        let unit = match class
-            .index("Unit")
-            .and_then(|k| attrs.get(k))
-            .and_then(|a| a.as_entity_ref())
-        {
-            Some(id) => {
-                let at = step.at_record(q);
-                Some(self.unit_override(&at, id))
-            }
-            None => None,
-        };
-        let raw = match (&mut attrs[kv], one_of_list) {
-            (AttributeValue::List(items), true) => &mut items[0],
-            (other, _) => other,
-        };
-        let converted = match quantity {
-            Some((_, measure)) => {
-                let inner = match raw {
-                    AttributeValue::Typed { value, .. } => value,
-                    other => other,
-                };
-                values::typed(measure, inner, &self.units, unit)
-            }
-            None => values::typed_parameter(raw, &self.units, unit),
-        };
-        match converted {
-            Ok((value, data_type)) => Some(Property {
-                name,
-                value,
-                data_type,
-            }),
-            Err(Skip::Bad(m)) => {
-                let w = format!("{}{value_attr} of '{name}' {m}; ignored", step.at_record(q));
-                self.warn(w);
-                None
-            }
-            Err(_) => None,
-        }
-    }
-
     fn finish(mut self) -> Result<Model, InputError> {
         let step = self.step;
         let n = self.elements.len();
@@ -1133,6 +956,35 @@ fn containment(extra: &[Extra]) -> (Vec<Option<u32>>, Vec<Option<u32>>, Vec<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every IFC file of the corpus, the IDS test cases and our fixtures
+    /// loads to the same model, with the same warnings in the same order,
+    /// whether its property sets are built on a second thread or not.
+    #[test]
+    fn sets_built_ahead_make_the_same_model() {
+        let files = crate::input::fixture_ifc_files();
+        assert!(files.len() > 800, "fixtures missing: {} files", files.len());
+        let mut with_sets = 0;
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let name = path.display().to_string();
+            let here = load_with(&bytes, &name, usize::MAX);
+            let ahead = load_with(&bytes, &name, 1);
+            match (here, ahead) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.elements(), b.elements(), "{name}: elements differ");
+                    assert_eq!(a.warnings(), b.warnings(), "{name}: warnings differ");
+                    assert_eq!(a.storeys(), b.storeys(), "{name}: storeys differ");
+                    if a.elements().iter().any(|e| !e.property_sets.is_empty()) {
+                        with_sets += 1;
+                    }
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: {:?} against {:?}", a.err(), b.err()),
+            }
+        }
+        assert!(with_sets > 100, "only {with_sets} files with property sets");
+    }
 
     #[test]
     fn predefined_type_resolution() {

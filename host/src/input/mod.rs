@@ -24,6 +24,7 @@ mod error;
 mod graph;
 mod ifc;
 mod json;
+mod property_sets;
 mod schema;
 mod step;
 mod units;
@@ -156,6 +157,36 @@ pub fn supertypes(schema: &str, class: &str) -> Vec<String> {
         Some(v) => schema::supertypes_of(v, class),
         None => Vec::new(),
     }
+}
+
+/// Every `.ifc` file of the IFC corpus, the IDS test cases (both beside
+/// the repository, in `../shared/fixtures`) and our own fixtures.
+#[cfg(test)]
+pub(crate) fn fixture_ifc_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ifc"))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "../../shared/fixtures/ifc-corpus",
+        "../../shared/fixtures/ids-testcases",
+        "../tests/fixtures/models",
+    ] {
+        walk(&root.join(dir), &mut files);
+    }
+    files.sort();
+    files
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! [`parse_entity`].
 
 use foldhash::{HashMap, HashMapExt};
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use ifc_lite_core::parser::{parse_ref, StepRecord};
 use ifc_lite_core::{parse_entity, AttributeValue, EntityScanner, SchemaVersion, StepListItems};
@@ -47,7 +47,7 @@ pub(crate) struct Step<'a> {
     pub records: Vec<Record>,
     pub classes: Vec<ClassInfo>,
     index: IdIndex,
-    lines: OnceCell<Vec<usize>>,
+    lines: OnceLock<Vec<usize>>,
     /// Problems found while scanning: (byte offset, message).
     pub scan_problems: Vec<(usize, String)>,
 }
@@ -117,7 +117,7 @@ impl<'a> Step<'a> {
             records,
             classes,
             index: IdIndex::Sparse(HashMap::new()),
-            lines: OnceCell::new(),
+            lines: OnceLock::new(),
             scan_problems,
         };
         step.build_index(max_id);
