@@ -333,16 +333,22 @@ impl<'s, 'a> Loader<'s, 'a> {
             .filter(|&i| set_class[step.records[i].class as usize])
             .collect();
         let mut ahead = if sets.len() >= self.ahead_from.max(1) {
+            // the helper starts on the sets; this thread joins it once the
+            // objects and relationships are read, taking sets from the
+            // same queue
+            let queue = property_sets::Queue::new(&sets);
             std::thread::scope(|s| {
                 let helper = std::thread::Builder::new()
                     .name("plancheck-psets".into())
-                    .spawn_scoped(s, || property_sets::build_all(step, v, &units, &sets));
+                    .spawn_scoped(s, || queue.build(step, v, &units));
                 self.objects_and_relationships();
-                match helper {
-                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                    // no thread to be had: build them here, below
-                    Err(_) => HashMap::new(),
+                let mut mine = queue.build(step, v, &units);
+                if let Ok(h) = helper {
+                    let theirs = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    mine.extend(theirs);
                 }
+                // (no thread to be had: this thread built them all)
+                mine
             })
         } else {
             self.objects_and_relationships();

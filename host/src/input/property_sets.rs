@@ -1,12 +1,15 @@
 //! Property sets, quantity sets and predefined property sets of an IFC
 //! file, each built from its record and the properties it lists. A set
 //! depends only on the file and the project's units, never on another
-//! set, so the loader builds them on a second thread while it reads the
-//! objects and relationships ([`build_all`]), and builds any it still
-//! lacks afterwards ([`SetBuilder::build`]). What a set's building has to
+//! set, so a second thread starts building them while the loader reads
+//! the objects and relationships, and the loader then helps it finish
+//! ([`Queue`]); any set still lacking is built when it is needed
+//! ([`SetBuilder::build`]). What a set's building has to
 //! say is kept with the set as [`Note`]s: the loader says it when the set
 //! is used, in the order it uses the sets, so the warnings are those of
 //! one thread building the sets it needs, in that order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -49,19 +52,38 @@ pub(super) fn is_set_class(class: &ClassInfo, v: SchemaVersion) -> bool {
     class.known && v.is_subtype_of(&class.upper, "IfcPropertySetDefinition")
 }
 
-/// Builds each of `records` (each a property set definition).
-pub(super) fn build_all(
-    step: &Step<'_>,
-    v: SchemaVersion,
-    units: &Units,
-    records: &[usize],
-) -> HashMap<usize, Built> {
-    let mut builder = SetBuilder::new(step, v, units);
-    let mut out = HashMap::with_capacity(records.len());
-    for &p in records {
-        out.insert(p, builder.build(p));
+/// Property set definitions to build, shared by the threads building them:
+/// each takes the next few in turn until none are left.
+pub(super) struct Queue<'r> {
+    records: &'r [usize],
+    next: AtomicUsize,
+}
+
+/// How many sets a thread takes from the [`Queue`] at a time.
+const TAKE: usize = 16;
+
+impl<'r> Queue<'r> {
+    pub fn new(records: &'r [usize]) -> Self {
+        Queue {
+            records,
+            next: AtomicUsize::new(0),
+        }
     }
-    out
+
+    /// Builds sets from the queue until it is empty; the ones built here.
+    pub fn build(&self, step: &Step<'_>, v: SchemaVersion, units: &Units) -> HashMap<usize, Built> {
+        let mut builder = SetBuilder::new(step, v, units);
+        let mut out = HashMap::new();
+        loop {
+            let k = self.next.fetch_add(TAKE, Ordering::Relaxed);
+            let Some(chunk) = self.records.get(k..(k + TAKE).min(self.records.len())) else {
+                return out;
+            };
+            for &p in chunk {
+                out.insert(p, builder.build(p));
+            }
+        }
+    }
 }
 
 /// Builds sets, resolving each per-value unit once.
