@@ -22,6 +22,10 @@
 #   4b. the disk's floor (fsync of a small append, no Plancheck), and both
 #      POSTs again with the data directory on tmpfs, where fsync is free
 #      (BENCH_TMPFS=0 skips those);
+#   4c. the floor under a cached POST: tests/benches/floor.rs, a bare
+#      thread-per-connection HTTP server that only receives the model, takes
+#      its SHA-256, syncs a 1,200-byte record and sends a body of the
+#      report's size, each step added in turn (BENCH_FLOOR=0 skips it);
 #   5. WebSocket: N idle live sessions over B buildings held for HOLD
 #      seconds (longer than the server's 20 s ping interval plus 20 s pong
 #      timeout, default config), with the server's VmRSS before and after.
@@ -67,6 +71,16 @@ fi
 # --- 2. build -------------------------------------------------------------
 ./scripts/build-packs.sh
 cargo build --release -p plancheck
+floor_bin=""
+if [[ "$only" == *http* ]] && [ "${BENCH_FLOOR:-1}" = 1 ]; then
+    floor_bin=$(cargo bench -p plancheck-e2e --bench floor --no-run --message-format=json 2>/dev/null \
+        | python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "floor":
+        print(m["executable"])')
+    [ -x "$floor_bin" ] || { say "the floor benchmark did not build"; exit 1; }
+fi
 packs_dir="${PLANCHECK_PACKS_DIR:-.plancheck/packs}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 
@@ -348,6 +362,26 @@ if [[ "$only" == *http* ]]; then
         stop_server
         rm -rf "$shm"
     fi
+fi
+
+# --- 4c. the floor under a cached POST ------------------------------------------
+if [ -n "$floor_bin" ]; then
+    mkdir -p "$work/floor"
+    "$floor_bin" "$work/floor" >"$work/floor/stdout.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    base=""
+    for _ in $(seq 1 300); do
+        base=$(sed -n 's/^floor: listening on //p' "$work/floor/stdout.log" | head -n1)
+        [ -n "$base" ] && break
+        sleep 0.1
+    done
+    [ -n "$base" ] || { say "the floor server never said it was listening"; exit 1; }
+    TOKEN=none QUERY=/hash-sync wrk -t1 -c1 -d"$warmup" -s tests/benches/post.lua "$base" >/dev/null
+    for m in echo hash sync hash-sync; do
+        TOKEN=none QUERY=/$m run_wrk "floor: $m" 1 tests/benches/post.lua "$base"
+    done
+    stop_server
 fi
 
 # --- 5. WebSocket -----------------------------------------------------------
