@@ -155,17 +155,13 @@ pub fn run_streaming(
         }
     };
     let (tx, rx) = std::sync::mpsc::channel();
-    let runtime = tokio::runtime::Handle::try_current().ok();
     for i in 1..packs.len() {
         let (tx, run) = (tx.clone(), job(i));
-        // A panic drops `tx` unsent: that pack is reported below.
-        let send = move || {
+        // A panic (or no thread to run on) drops `tx` unsent: that pack is
+        // reported below.
+        crate::workers::spawn(move || {
             let _ = tx.send(run());
-        };
-        match &runtime {
-            Some(rt) => drop(rt.spawn_blocking(send)),
-            None => drop(std::thread::spawn(send)),
-        }
+        });
     }
     let mut reports: Vec<Option<PackReport>> = packs.iter().map(|_| None).collect();
     if !packs.is_empty() {

@@ -515,7 +515,8 @@ impl Service {
         let rules = sel.rules.clone();
         let params = sel.params.clone();
         let span = tracing::Span::current();
-        let job = tokio::task::spawn_blocking(move || {
+        let (tx, job) = tokio::sync::oneshot::channel();
+        let run = move || {
             let _permit = permit;
             let _g = span.enter();
             let _in_flight = metrics.check_in_flight();
@@ -553,10 +554,14 @@ impl Service {
                 json,
             });
             Ok((res, FreeLater(Some(keep))))
+        };
+        // On a check thread (see workers.rs); a panic there drops `tx`.
+        crate::workers::spawn(move || {
+            let _ = tx.send(run());
         });
-        let (res, model) = job
-            .await
-            .map_err(|e| ServiceError::Internal(format!("the check task failed: {e}")))??;
+        let (res, model) = job.await.map_err(|_| {
+            ServiceError::Internal("the check task failed (see the server's log)".into())
+        })??;
         self.cache.insert(key, res.clone());
         self.metrics.set_cache_entries(self.cache.entry_count());
         Ok((res, model))
@@ -677,8 +682,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A parsed model that, when dropped, is freed on another blocking thread,
-/// off the request's path. Freeing a parsed model (every element, property
+/// A parsed model that, when dropped, is freed on a check thread
+/// ([`crate::workers`]: usually the one that just parsed it, whose
+/// allocator pages it is in), off the request's path. Freeing a parsed model (every element, property
 /// and string) costs about a tenth of parsing it; [`Service::validate`]
 /// keeps this until its validation is stored, so that the freeing does not
 /// compete with the store write for the CPUs. If this is not the last
@@ -694,10 +700,7 @@ impl Drop for FreeLater {
         if Arc::strong_count(&model) > 1 {
             return;
         }
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => drop(rt.spawn_blocking(move || drop(model))),
-            Err(_) => drop(model),
-        }
+        crate::workers::spawn(move || drop(model));
     }
 }
 
