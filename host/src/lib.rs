@@ -15,6 +15,7 @@
 //! * [`auth`]: tokens, roles and the permission matrix.
 //! * [`cli`]: the command line.
 //! * [`store`]: validations and the audit log, persisted (sled).
+//! * [`workers`]: the threads checks run on, last idle first.
 
 #![warn(missing_docs)]
 
@@ -36,3 +37,10 @@ pub mod service;
 pub mod store;
 pub mod telemetry;
 pub mod workers;
+
+/// Locks `m`, taking over a lock poisoned by a panic elsewhere: the
+/// crate's shared state stays whole between statements, so a panic (which
+/// the server survives) must not make every later caller panic too.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

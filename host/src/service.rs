@@ -28,6 +28,7 @@ use crate::cache::{result_key, CachedResult, ResultCache};
 use crate::check::{self, CheckReport, PackReport, SelectionError};
 use crate::config::Config;
 use crate::input::{self, Format, InputError};
+use crate::lock;
 use crate::metrics::Metrics;
 use crate::packs::{Pack, Registry};
 use crate::report;
@@ -307,9 +308,8 @@ impl Service {
         };
         let key = self.key(&model_digest, &packs, sel);
         // On a miss, the parsed model: freed once the validation is stored.
-        let mut parsed = FreeLater(None);
-        let (result, cached) = match self.lookup(&key) {
-            Some(hit) => (hit, true),
+        let (result, cached, parsed) = match self.lookup(&key) {
+            Some(hit) => (hit, true, FreeLater(None)),
             None => {
                 let input2 = input.clone();
                 let (res, model) = self
@@ -318,8 +318,7 @@ impl Service {
                             .map(Arc::new)
                     })
                     .await?;
-                parsed = model;
-                (res, false)
+                (res, false, model)
             }
         };
         let meta = store::ModelInfo {
@@ -678,18 +677,14 @@ fn report_json(rep: &CheckReport, mut parts: Vec<(String, String)>) -> String {
     report::report_json_from_parts(rep, &ordered)
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// A parsed model that, when dropped, is freed on a check thread
 /// ([`crate::workers`]: usually the one that just parsed it, whose
-/// allocator pages it is in), off the request's path. Freeing a parsed model (every element, property
-/// and string) costs about a tenth of parsing it; [`Service::validate`]
-/// keeps this until its validation is stored, so that the freeing does not
-/// compete with the store write for the CPUs. If this is not the last
-/// reference (a live session keeps its model), nothing is freed either
-/// way.
+/// allocator pages it is in), off the request's path. Freeing a parsed
+/// model (every element, property and string) costs about a tenth of
+/// parsing it; [`Service::validate`] keeps this until its validation is
+/// stored, so that the freeing does not compete with the store write for
+/// the CPUs. If this is not the last reference (a live session keeps its
+/// model), nothing is freed either way.
 struct FreeLater(Option<Arc<Model>>);
 
 impl Drop for FreeLater {

@@ -24,8 +24,10 @@
 //! deadlock. The number of jobs is bounded by the callers
 //! (`max_concurrent_checks`).
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
+
+use crate::lock;
 
 /// How long an idle thread waits for a job before it exits.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -60,12 +62,6 @@ pub fn global() -> &'static Workers {
 /// [`Workers::spawn`] on the [`global`] pool.
 pub fn spawn(job: impl FnOnce() + Send + 'static) {
     global().spawn(job)
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // jobs run outside every lock here, so a poisoned lock only means a
-    // panic between two plain statements: the data is still whole
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Workers {

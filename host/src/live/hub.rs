@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
@@ -25,6 +25,7 @@ use super::LiveConfig;
 use crate::auth::Caller;
 use crate::check::{CheckReport, PackReport, SelectionErrorKind};
 use crate::input::{self, Format};
+use crate::lock;
 use crate::metrics::{GaugeGuard, Metrics};
 use crate::service::{ParsedModel, Selection, Service, ServiceError};
 
@@ -102,10 +103,6 @@ pub fn error_kind(e: &ServiceError) -> &'static str {
         ServiceError::Model(_) => "bad-model",
         _ => "check-failed",
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 // ------------------------------------------------------------- sessions
